@@ -1,7 +1,7 @@
 """`backcoach`: the command line of Back Coach.
 
 Rule-layer commands (assess, plugins, stretches, check) come from `rules.cli`; this module adds
-the skill's own (serve, model export, chat) and is the console-script entry point.
+the skill's own (serve, model, chat) and is the console-script entry point.
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
 
+from rules import RuleSet, build_plugin_manager
 from rules import cli as rules_cli
 
 
@@ -19,7 +22,34 @@ def parser() -> argparse.ArgumentParser:
         description="Back Coach: safe, sourced exercise advice after a back spasm.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     rules_cli.add_commands(sub)
+
+    s = sub.add_parser("serve", help="serve the skill (gunicorn; BACKCOACH_* variables configure it)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--threads", type=int, default=4)
+    s.set_defaults(func=cmd_serve)
+
+    m = sub.add_parser("model", help="the Alexa interaction models generated from the plugins' data")
+    msub = m.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    e = msub.add_parser("export", help="write deploy/skill-package/interactionModels/custom/<locale>.json")
+    e.add_argument("--dir", type=Path, default=None, help="output folder")
+    e.set_defaults(func=cmd_model_export)
     return p
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from .serve import serve
+    serve(args.host, args.port, args.workers, args.threads)
+    return 0
+
+
+def cmd_model_export(args: argparse.Namespace, out: TextIO) -> int:
+    from .voice_model import MODEL_DIR, export
+    directory = args.dir or (Path(__file__).resolve().parent.parent / MODEL_DIR)
+    for path in export(RuleSet(build_plugin_manager()), directory):
+        out.write(f"wrote {path}\n")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -58,3 +58,42 @@ def install_plugin(tmp_path, monkeypatch):
     yield install
     for module in installed:
         sys.modules.pop(module, None)
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """create_app with a private instance folder and SQLite file; verification off unless asked."""
+    from skill import create_app
+
+    def make(**config):
+        settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "VERIFY_SIGNATURE": False,
+                    "USER_KEY_SECRET": "0123456789abcdef0123456789abcdef", "LOG_LEVEL": "DEBUG"}
+        settings.update(config)
+        return create_app(settings)
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def device(client):
+    from alexa import Device
+    return Device(client)
+
+
+@pytest.fixture(autouse=True)
+def every_response_follows_the_speech_rules():
+    """Alexa's SSML and voice-UI rules, checked on every response a test produced."""
+    from alexa import SPEECH_LOG
+    start = len(SPEECH_LOG)
+    yield
+    bad = [(route, problems) for route, problems in SPEECH_LOG[start:] if problems]
+    assert not bad, f"speech rule violations: {bad}"

@@ -1,0 +1,67 @@
+"""`create_app()`: the only way in. config -> plugin manager -> rules -> store -> skill -> blueprints.
+
+Nothing is built at import time; every call builds a fresh, independent application, so tests
+and the benchmark can run differently configured skills side by side. Production:
+``gunicorn "skill.app:create_app()" -c deploy/gunicorn.conf.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from rules import RuleSet, build_plugin_manager
+
+from . import config as settings
+from .dispatch import build_skill
+from .logs import configure_logging
+from .services import Services
+from .store import SqlPersistenceAdapter, load_or_create_secret, open_store
+from .timezone import TimezoneLookup
+from .verify import make_verifier
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Back Coach web service.
+
+    :param config: overrides (tests), applied after the defaults and ``BACKCOACH_*`` variables.
+    :raises config.ConfigError: when the configuration cannot work (e.g. verification on without
+        a skill id); :raises ValueError: when plugin data is broken.
+    """
+    app = Flask(__name__, instance_path=settings.instance_path(config), instance_relative_config=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_prefixed_env(settings.PREFIX)
+    if config:
+        app.config.update(config)
+    settings.normalise(app.config, app.instance_path)
+    configure_logging(app.config["LOG_LEVEL"])
+
+    rules = RuleSet(build_plugin_manager(app.config["DISABLED_PLUGINS"]))
+    store = open_store(app.config["DATABASE_URL"], pool_max=app.config["DB_POOL_MAX"],
+                       timeout=app.config["DB_TIMEOUT"])
+    secret = load_or_create_secret(app.instance_path, app.config["USER_KEY_SECRET"])
+    services = Services(rules=rules, timezone=TimezoneLookup(app.config["TIMEZONE_TIMEOUT"]),
+                        remember_health=app.config["REMEMBER_HEALTH"])
+    ext = app.extensions["backcoach"] = {
+        "rules": rules,
+        "store": store,
+        "services": services,
+        "skill": build_skill(services, SqlPersistenceAdapter(store, secret)),
+        "verifier": make_verifier(app.config) if app.config["VERIFY_SIGNATURE"] else None,
+    }
+    if ext["verifier"] is None:
+        log.warning("!!! ALEXA REQUEST VERIFICATION IS OFF: anyone can call /alexa. "
+                    "Local use only; never run like this in production. !!!")
+
+    from . import web
+    app.register_blueprint(web.blueprint)
+    web.register_error_handlers(app)
+    if app.config["CONSOLE"]:
+        from .console import blueprint as console
+        app.register_blueprint(console)
+    return app

@@ -1,0 +1,43 @@
+"""What a screen shows: an APL document on devices that support it, a simple card elsewhere.
+
+Devices announce APL in ``context.System.device.supportedInterfaces`` (read by `skill.query`);
+directives are only sent to those (../shared/alexa-platform.md, section 10).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+
+from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
+from rules import Stretch
+
+from .turn import Turn
+
+TOKEN = "backcoach-stretch"
+
+
+@functools.cache
+def stretch_document() -> dict:
+    """The APL document for a stretch step (skill/data/stretch_apl.json), read once."""
+    return json.loads(resources.files("skill.data").joinpath("stretch_apl.json").read_text("utf-8"))
+
+
+def stretch_screen(t: Turn, stretch: Stretch, number: int, total: int) -> tuple[list, tuple[str, str]]:
+    """(directives, card) for a stretch step: APL where supported, always a card."""
+    tx = t.texts
+    title = tx.line("card.stretch_title", number=number, total=total)
+    longest = max((m.hold for m in stretch.moves), default=0)
+    hold = tx.line("stretch.hold", seconds=longest) if longest else ""
+    steps = " ".join([*stretch.setup, *(m.say for m in stretch.moves)])
+    card = (f"{title}: {stretch.name}",
+            "\n".join(part for part in (stretch.position, hold, steps, stretch.stop_if) if part))
+    if not t.query.supports_apl:
+        return [], card
+    data = {"stretch": {"progress": title, "name": stretch.name, "position": stretch.position,
+                        "hold": hold, "steps": steps, "stopIf": stretch.stop_if}}
+    directive = RenderDocumentDirective(token=TOKEN, document=stretch_document(),
+                                        datasources={"payload": data})
+    return [directive], card

@@ -1,0 +1,1 @@
+"""Try the skill without an Echo: request envelopes, an utterance resolver, a simulated device."""

@@ -1,0 +1,96 @@
+"""Turn raw slot values into facts, or say exactly what is wrong with them.
+
+AMAZON.DATE arrives in several forms (../shared/alexa-platform.md, section 5.2): a day
+(``2026-11-20``), ``PRESENT_REF`` ("now"), a week (``2026-W47``, ``2026-W47-WE``), a month, a
+year, a decade, a season, or with unspecified parts (``XXXX-11-20``). Alexa resolves a weekday
+name to the *coming* day ("Monday" said on a Wednesday is next Monday), while a spasm always
+started in the past: a date up to six days ahead is read as the same weekday of the past week.
+AMAZON.NUMBER arrives as digits, sometimes "?" when Alexa could not tell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_DAY = re.compile(r"^(\d{4}|XXXX)-(\d{2})-(\d{2})$")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+MAX_DAYS_AGO = 3650
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed slot: `value` when it made sense, else `problem` ("invalid", "future", "vague", "range")."""
+
+    value: object = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def number(raw: str | None) -> Parsed:
+    """An AMAZON.NUMBER value as an int (decimals rounded half up)."""
+    if raw is None or not _NUMBER.match(raw.strip()):
+        return Parsed(problem="invalid")
+    value = float(raw)
+    return Parsed(int(value + 0.5) if value >= 0 else -int(-value + 0.5))
+
+
+def bounded(raw: str | None, low: int, high: int) -> Parsed:
+    """An AMAZON.NUMBER value that must lie within low..high."""
+    parsed = number(raw)
+    if parsed.ok and not low <= parsed.value <= high:  # type: ignore[operator]
+        return Parsed(parsed.value, "range")
+    return parsed
+
+
+def days_ago(raw: str | None, today: date) -> Parsed:
+    """The onset date from "N days ago"."""
+    parsed = bounded(raw, 0, MAX_DAYS_AGO)
+    if not parsed.ok:
+        return Parsed(problem="future" if parsed.problem == "range" and parsed.value < 0 else "invalid")
+    return Parsed(today - timedelta(days=parsed.value))
+
+
+def onset_date(raw: str | None, today: date) -> Parsed:
+    """The onset date from an AMAZON.DATE value said about the past."""
+    if raw is None:
+        return Parsed(problem="invalid")
+    raw = raw.strip()
+    if raw == "PRESENT_REF":
+        return Parsed(today)
+    match = _DAY.match(raw)
+    if not match:
+        # a week, weekend, month, year, decade or season: not a day
+        return Parsed(problem="vague" if re.match(r"^(\d{4}|\d{3}X|XXXX)", raw) else "invalid")
+    year, month, day = match.groups()
+    try:
+        value = date(today.year if year == "XXXX" else int(year), int(month), int(day))
+    except ValueError:
+        return Parsed(problem="invalid")
+    if year == "XXXX" and value > today:
+        value = _last_year(value)
+    if value > today:
+        if (value - today).days <= 6:
+            value -= timedelta(days=7)  # "Monday" resolved to the coming Monday
+        else:
+            return Parsed(problem="future")
+    if (today - value).days > MAX_DAYS_AGO:
+        return Parsed(problem="invalid")
+    return Parsed(value)
+
+
+def _last_year(value: date) -> date:
+    try:
+        return value.replace(year=value.year - 1)
+    except ValueError:  # 29 February
+        return value.replace(year=value.year - 1, day=28)
+
+
+def normalise(text: str) -> str:
+    """Lower case, apostrophes kept, other punctuation and extra spaces removed."""
+    text = re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("’", "'"))
+    return " ".join(text.split())

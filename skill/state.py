@@ -1,0 +1,223 @@
+"""What a conversation knows and is doing, kept in Alexa's session attributes.
+
+Health facts (onset, pain, symptoms, age) live here, in the session only, and are gone when the
+session ends (Alexa's policy for skills that are not HIPAA-eligible). The per-user record that
+outlives sessions (disclaimer heard, stretch progress, counts) is `skill.profile`.
+
+Session attributes round-trip through Alexa on every turn, so they stay small and JSON-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rules import Case
+
+#: Pending questions: how the next "yes", "no" or bare answer is read.
+ASKS = frozenset({
+    "onset", "pain", "screen", "which_symptom", "offer_stretch", "start_routine", "resume",
+    "forget", "offer_exercise", "offer_tips",
+})
+#: What the user asked for while facts were still missing.
+GOALS = frozenset({"exercise", "stretch", "doctor", "list"})
+
+
+@dataclass
+class Routine:
+    """A guided routine in progress: stretch ids and the index of the current one."""
+
+    ids: list[str]
+    index: int = 0
+
+    @property
+    def current(self) -> str:
+        return self.ids[self.index]
+
+    @property
+    def finished(self) -> bool:
+        return self.index >= len(self.ids)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"ids": list(self.ids), "i": self.index}
+
+    @classmethod
+    def from_dict(cls, raw: object) -> Routine | None:
+        if not isinstance(raw, dict):
+            return None
+        ids, index = raw.get("ids"), raw.get("i", 0)
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            return None
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(ids):
+            return None
+        return cls(ids, index)
+
+
+class Conversation:
+    """A typed view over the session attributes dict (mutated in place)."""
+
+    def __init__(self, attributes: dict | None) -> None:
+        self.attrs = attributes if attributes is not None else {}
+        case = self.attrs.get("case")
+        self._case = case if isinstance(case, dict) else {}
+
+    # ------------------------------------------------------------ facts
+    @property
+    def onset(self) -> date | None:
+        raw = self._case.get("onset")
+        try:
+            return date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            return None
+
+    @onset.setter
+    def onset(self, value: date | None) -> None:
+        self._set("onset", value.isoformat() if value else None)
+
+    @property
+    def pain(self) -> int | None:
+        return _small_int(self._case.get("pain"), 0, 10)
+
+    @pain.setter
+    def pain(self, value: int | None) -> None:
+        self._set("pain", value)
+
+    @property
+    def age(self) -> int | None:
+        return _small_int(self._case.get("age"), 0, 130)
+
+    @age.setter
+    def age(self, value: int | None) -> None:
+        self._set("age", value)
+
+    @property
+    def symptoms(self) -> frozenset[str]:
+        raw = self._case.get("symptoms")
+        return frozenset(s for s in raw if isinstance(s, str)) if isinstance(raw, list) else frozenset()
+
+    def add_symptom(self, symptom: str) -> None:
+        self._set("symptoms", sorted(self.symptoms | {symptom}))
+
+    @property
+    def screened(self) -> bool:
+        return self._case.get("screened") is True
+
+    @screened.setter
+    def screened(self, value: bool) -> None:
+        self._set("screened", True if value else None)
+
+    @property
+    def activity(self) -> str | None:
+        raw = self._case.get("activity")
+        return raw if isinstance(raw, str) else None
+
+    @activity.setter
+    def activity(self, value: str | None) -> None:
+        self._set("activity", value)
+
+    def _set(self, key: str, value: object) -> None:
+        if value is None:
+            self._case.pop(key, None)
+        else:
+            self._case[key] = value
+        if self._case:
+            self.attrs["case"] = self._case
+        else:
+            self.attrs.pop("case", None)
+
+    def days_since_onset(self, today: date) -> int | None:
+        onset = self.onset
+        return None if onset is None else max(0, (today - onset).days)
+
+    def case(self, today: date, symptoms: frozenset[str] | None = None) -> Case:
+        """The rules' view of what we know (symptoms limited to `symptoms` when given)."""
+        known = self.symptoms if symptoms is None else self.symptoms & symptoms
+        return Case(days_since_onset=self.days_since_onset(today), pain=self.pain,
+                    symptoms=known, age=self.age)
+
+    # ------------------------------------------------------------ dialog
+    def _text(self, key: str, allowed: frozenset[str]) -> str | None:
+        value = self.attrs.get(key)
+        return value if value in allowed else None
+
+    @property
+    def ask(self) -> str | None:
+        return self._text("ask", ASKS)
+
+    @ask.setter
+    def ask(self, value: str | None) -> None:
+        self._put("ask", value)
+
+    @property
+    def goal(self) -> str | None:
+        return self._text("goal", GOALS)
+
+    @goal.setter
+    def goal(self, value: str | None) -> None:
+        self._put("goal", value)
+
+    @property
+    def target(self) -> str | None:
+        """The stretch the user asked for by name, while facts are collected."""
+        value = self.attrs.get("target")
+        return value if isinstance(value, str) else None
+
+    @target.setter
+    def target(self, value: str | None) -> None:
+        self._put("target", value)
+
+    @property
+    def routine(self) -> Routine | None:
+        return Routine.from_dict(self.attrs.get("routine"))
+
+    @routine.setter
+    def routine(self, value: Routine | None) -> None:
+        self._put("routine", value.as_dict() if value and not value.finished else None)
+
+    @property
+    def timezone(self) -> str | None:
+        value = self.attrs.get("tz")
+        return value if isinstance(value, str) else None
+
+    @timezone.setter
+    def timezone(self, value: str) -> None:
+        self._put("tz", value)
+
+    @property
+    def misses(self) -> int:
+        return _small_int(self.attrs.get("misses"), 0, 100) or 0
+
+    @misses.setter
+    def misses(self, value: int) -> None:
+        self._put("misses", value or None)
+
+    def flag(self, name: str) -> bool:
+        """A once-per-conversation flag (e.g. the safety net was said)."""
+        return name in (self.attrs.get("said") or [])
+
+    def set_flag(self, name: str) -> None:
+        said = self.attrs.get("said")
+        said = said if isinstance(said, list) else []
+        if name not in said:
+            self.attrs["said"] = [*said, name]
+
+    @property
+    def last(self) -> dict | None:
+        value = self.attrs.get("last")
+        return value if isinstance(value, dict) and isinstance(value.get("ssml"), str) else None
+
+    @last.setter
+    def last(self, value: dict | None) -> None:
+        self._put("last", value)
+
+    def _put(self, key: str, value: object) -> None:
+        if value is None:
+            self.attrs.pop(key, None)
+        else:
+            self.attrs[key] = value
+
+
+def _small_int(value: object, low: int, high: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return None
+    return value

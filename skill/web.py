@@ -1,0 +1,175 @@
+"""HTTP: ``POST /alexa`` and ``GET /healthz``, with JSON errors for everything else.
+
+The path of one request: read the raw body once -> verify signature (any failure: 400 with a
+reason, nothing else runs) -> parse JSON once -> check the envelope's shape -> verify timestamp
+and skill id -> deserialize -> ``skill.invoke`` -> serialize -> JSON. An optimistic-concurrency
+conflict re-runs the request on fresh state; nothing is written for a rejected request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+
+from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_model import RequestEnvelope
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from .dispatch import RequestContext
+from .handlers import DeletionFailed
+from .store import ConcurrentUpdate
+from .verify import VerificationError
+
+log = logging.getLogger("backcoach.request")
+blueprint = Blueprint("alexa", __name__)
+
+CONFLICT_RETRIES = 5
+_DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class BadRequest(Exception):
+    """The request is not a usable Alexa request: 400 with `reason`."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def json_error(reason: str, status: int) -> Response:
+    return Response(_DUMPS({"error": reason}), status=status, mimetype="application/json")
+
+
+@blueprint.post("/alexa")
+def alexa() -> Response:
+    started = time.perf_counter()
+    ext = current_app.extensions["backcoach"]
+    ctx = RequestContext(ext["services"])
+    request_id, route = "-", "-"
+    try:
+        payload = _verified_payload(ext)
+        request_id = payload["request"].get("requestId") or "-"
+        route = payload["request"]["type"]
+        body = _invoke(ext["skill"], payload, ctx)
+        route = ctx.route or route
+        status = 200
+        response = Response(body, status=200, mimetype="application/json")
+    except BadRequest as exc:
+        status, response = exc.status, json_error(exc.reason, exc.status)
+        ctx.outcome = f"rejected: {exc.reason}"
+    log.info("request=%s route=%s outcome=%s status=%d ms=%.1f", _safe(request_id), _safe(route),
+             ctx.outcome, status, (time.perf_counter() - started) * 1000)
+    return response
+
+
+def _verified_payload(ext: Mapping) -> dict:
+    if request.mimetype != "application/json":
+        raise BadRequest("content type must be application/json", 415)
+    body = request.get_data(cache=False)
+    verifier = ext["verifier"]
+    if verifier is not None:
+        try:
+            verifier.check_signature(request.headers, body)
+        except VerificationError as exc:
+            raise BadRequest(exc.reason) from None
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("body is not valid JSON") from None
+    _check_shape(payload)
+    if verifier is not None:
+        try:
+            verifier.check_envelope(payload)
+        except VerificationError as exc:
+            raise BadRequest(exc.reason) from None
+    else:
+        _check_skill_id(payload, current_app.config["SKILL_ID"])
+    return payload
+
+
+def _check_shape(payload: object) -> None:
+    """The minimum an Alexa request envelope has, so no handler meets a half-formed one."""
+    if not isinstance(payload, dict):
+        raise BadRequest("body is not an Alexa request envelope (expected a JSON object)")
+    req = payload.get("request")
+    if not isinstance(req, dict):
+        raise BadRequest("envelope has no request object")
+    for key in ("type", "requestId", "timestamp"):
+        if not isinstance(req.get(key), str) or not req[key]:
+            raise BadRequest(f"request.{key} is missing or not text")
+    if "locale" in req and not isinstance(req["locale"], str):
+        raise BadRequest("request.locale is not text")
+    context = payload.get("context")
+    system = context.get("System") if isinstance(context, dict) else None
+    if not isinstance(system, dict):
+        raise BadRequest("envelope has no context.System object")
+    application = system.get("application")
+    if not isinstance(application, dict) or not isinstance(application.get("applicationId"), str):
+        raise BadRequest("context.System.application.applicationId is missing")
+    user = system.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("userId"), str) or not user["userId"]:
+        raise BadRequest("context.System.user.userId is missing")
+    session = payload.get("session")
+    if session is not None and (not isinstance(session, dict) or not isinstance(
+            session.get("attributes", {}) or {}, dict)):
+        raise BadRequest("session is not an object with attributes")
+    if req["type"] == "IntentRequest":
+        intent = req.get("intent")
+        if not isinstance(intent, dict) or not isinstance(intent.get("name"), str):
+            raise BadRequest("request.intent.name is missing")
+        slots = intent.get("slots")
+        if slots is not None and (not isinstance(slots, dict)
+                                  or not all(isinstance(s, dict) for s in slots.values())):
+            raise BadRequest("request.intent.slots is not an object of slots")
+
+
+def _check_skill_id(payload: dict, skill_id: str | None) -> None:
+    if skill_id and payload["context"]["System"]["application"]["applicationId"] != skill_id:
+        raise BadRequest("skill id mismatch")
+
+
+def _invoke(skill, payload: dict, ctx: RequestContext) -> str:
+    """Run the skill; on a concurrent update of the same user, re-run it on fresh state."""
+    for _ in range(CONFLICT_RETRIES):
+        try:
+            envelope = skill.serializer.from_data(payload, RequestEnvelope)
+        except SerializationException:
+            raise BadRequest("malformed Alexa request envelope") from None
+        try:
+            response = skill.invoke(envelope, ctx)
+        except ConcurrentUpdate:
+            ctx.outcome = "retried after a concurrent update"
+            continue
+        except DeletionFailed:
+            raise BadRequest("could not delete the user's data now; please retry", 503) from None
+        return _DUMPS(skill.serializer.serialize(response))
+    raise BadRequest("too many concurrent updates of this user; please retry", 503)
+
+
+def _safe(value: str) -> str:
+    """A log field without spaces or control characters (request ids are Alexa's, not the user's)."""
+    return "".join(ch for ch in str(value)[:120] if ch.isprintable() and not ch.isspace()) or "-"
+
+
+@blueprint.get("/healthz")
+def healthz() -> Response:
+    ext = current_app.extensions["backcoach"]
+    database = "ok" if ext["store"].ping() else "unavailable"
+    body = {"status": "ok", "database": database, "stretches": len(ext["rules"].stretches)}
+    return Response(_DUMPS(body), status=200, mimetype="application/json")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every HTTP error as JSON with a reason; any other exception as a 500 without a traceback."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return json_error(exc.description or exc.name, exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.error("unexpected %s on %s", type(exc).__name__, request.path)
+        return json_error("internal error", 500)
