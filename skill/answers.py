@@ -31,10 +31,9 @@ def care_reply(t: Turn, a: Assessment, before: Speech | None = None) -> Reply:
     t.conv.routine = None
     t.conv.goal = None
     t.conv.ask = None
+    t.profile.progress = None  # no stretching until the user has been seen
     if a.tier == "emergency":
         speech.say(*tx.lines("tier.emergency"))
-        if t.profile_loaded or t.query.in_session:
-            t.profile.progress = None
         return t.tell(speech, card=(tx.line("card.emergency_title"), speech.text), outcome="emergency")
     speech.say(*tx.lines("tier.urgent" if a.red_flags else "tier.fail_closed"))
     question = tx.line("answer.anything_else")

@@ -379,6 +379,20 @@ GOALS = {"exercise": _goal_exercise, "doctor": _goal_doctor, "stretch": _goal_st
 
 
 # ---------------------------------------------------------------------- stretching
+def _care_first(handler):
+    """Stretching handlers answer a known red flag instead of coaching."""
+    def guarded(t: Turn) -> Reply:
+        if t.conv.symptoms or t.conv.age is not None:
+            assessment = t.assess()
+            if is_care(assessment):
+                return care_reply(t, assessment)
+        return handler(t)
+    guarded.__name__ = handler.__name__
+    guarded.__doc__ = handler.__doc__
+    return guarded
+
+
+@_care_first
 def start_stretch(t: Turn) -> Reply:
     slot = t.query.slot("stretch")
     if slot is not None:
@@ -410,6 +424,7 @@ def _stretch_id(t: Turn, resolved: str | None, raw: str) -> str | None:
     return None
 
 
+@_care_first
 def list_stretches(t: Turn) -> Reply:
     t.conv.goal = "list"
     if t.conv.onset is None:
@@ -418,6 +433,7 @@ def list_stretches(t: Turn) -> Reply:
     return proceed(t)
 
 
+@_care_first
 def next_(t: Turn) -> Reply:
     routine = t.conv.routine
     if routine is None:
@@ -425,6 +441,7 @@ def next_(t: Turn) -> Reply:
     return coach.advance(t, routine, +1)
 
 
+@_care_first
 def previous(t: Turn) -> Reply:
     routine = t.conv.routine
     if routine is None:
@@ -432,6 +449,7 @@ def previous(t: Turn) -> Reply:
     return coach.advance(t, routine, -1)
 
 
+@_care_first
 def repeat(t: Turn) -> Reply:
     routine = t.conv.routine
     if routine is not None:
@@ -455,6 +473,7 @@ def pause(t: Turn) -> Reply:
     return t.tell(Speech(text), outcome="paused")
 
 
+@_care_first
 def resume(t: Turn) -> Reply:
     routine = t.conv.routine or t.profile.progress
     if routine is None:
@@ -465,6 +484,7 @@ def resume(t: Turn) -> Reply:
     return coach.step(t, routine)
 
 
+@_care_first
 def start_over(t: Turn) -> Reply:
     routine = t.conv.routine or t.profile.progress
     if routine is not None:

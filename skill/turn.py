@@ -115,6 +115,8 @@ class Turn:
     def respond(self, reply: Reply):
         """Build ask-sdk's Response for `reply`."""
         builder = self.handler_input.response_builder
+        if not reply.speech and reply.reprompt is None:
+            return builder.response  # session ended, skill events: nothing to say
         if len(reply.speech.ssml) >= MAX_SPEECH_CHARS:
             log.error("speech of %d characters is over Alexa's limit", len(reply.speech.ssml))
         builder.speak(reply.speech.inner_ssml)

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from skill.simulator import envelopes as env
 from skill.speech import response_problems, strip_ssml
 
+#: Alexa's API endpoint in tests: a closed local port, so time-zone lookups fail fast (UTC).
+DEAD_API = "http://127.0.0.1:9"
 #: Every response the suite produced, with its speech problems (checked at the end of each test).
 SPEECH_LOG: list[tuple[str, list[str]]] = []
 
@@ -67,7 +69,7 @@ class Device:
 
     def __init__(self, client, *, user_id: str | None = None, locale: str = "en-US",
                  apl: bool = False, now: datetime | None = None, sign=None, path: str = "/alexa",
-                 skill_id: str = env.SKILL_ID, api_endpoint: str = env.API_ENDPOINT) -> None:
+                 skill_id: str = env.SKILL_ID, api_endpoint: str = DEAD_API) -> None:
         self.client = client
         self.user_id = user_id or f"amzn1.ask.account.TEST{uuid.uuid4().hex.upper()}"
         self.locale = locale

@@ -1,0 +1,126 @@
+"""The web service: the factory, configuration precedence, health checks and HTTP errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from alexa import Device
+from skill import create_app
+from skill.config import ConfigError
+
+
+def test_importing_the_skill_builds_nothing(tmp_path):
+    """No app, rule set, data file or database is made at import time."""
+    code = ("import skill, skill.app, skill.web, skill.handlers, skill.dispatch, skill.locale, "
+            "plugins.red_flags, rules.engine; "
+            "print(rules.engine.default_rules.cache_info().currsize, "
+            "plugins.red_flags.red_flags.cache_info().currsize, skill.locale.texts.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0", "0"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_each_call_builds_an_independent_app(make_app):
+    one, two = make_app(), make_app()
+    assert one is not two
+    assert one.extensions["backcoach"]["store"] is not two.extensions["backcoach"]["store"]
+
+
+def test_config_precedence_defaults_then_environment_then_mapping(make_app, monkeypatch):
+    app = make_app()
+    assert app.config["REMEMBER_HEALTH"] is False and app.config["TIMEZONE_TIMEOUT"] == 0.8
+    monkeypatch.setenv("BACKCOACH_REMEMBER_HEALTH", "1")
+    monkeypatch.setenv("BACKCOACH_TIMEZONE_TIMEOUT", "0.3")
+    app = make_app()
+    assert app.config["REMEMBER_HEALTH"] is True and app.config["TIMEZONE_TIMEOUT"] == 0.3
+    app = make_app(REMEMBER_HEALTH=False)
+    assert app.config["REMEMBER_HEALTH"] is False
+
+
+def test_the_default_database_is_a_sqlite_file_in_the_instance_folder(make_app, tmp_path):
+    app = make_app()
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'backcoach.sqlite3'}"
+    Device(app.test_client()).launch()
+    assert (tmp_path / "instance" / "backcoach.sqlite3").exists()
+
+
+def test_verification_on_without_a_skill_id_refuses_to_start(make_app):
+    with pytest.raises(ConfigError, match="BACKCOACH_SKILL_ID"):
+        make_app(VERIFY_SIGNATURE=True)
+
+
+@pytest.mark.parametrize("key,value", [("VERIFY_SIGNATURE", "maybe"), ("DATABASE_URL", "mysql://x")])
+def test_bad_settings_are_clear_errors(make_app, key, value):
+    with pytest.raises(ConfigError):
+        make_app(**{key: value})
+
+
+def test_verification_off_logs_a_loud_warning(make_app, caplog):
+    with caplog.at_level(logging.WARNING):
+        make_app()
+    assert "VERIFICATION IS OFF" in caplog.text
+
+
+def test_disabled_plugins_setting_reaches_the_plugin_manager(make_app):
+    app = make_app(DISABLED_PLUGINS="cases")
+    assert app.extensions["backcoach"]["rules"].pm.get_plugin("cases") is None
+    with pytest.raises(ValueError, match="cannot be disabled"):
+        make_app(DISABLED_PLUGINS="red_flags")
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.get_json() == {"status": "ok", "database": "ok", "stretches": 13}
+
+
+def test_healthz_reports_a_database_it_cannot_open(make_app, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    app = make_app(DATABASE_URL=f"sqlite:///{blocker}/db.sqlite3")
+    assert app.test_client().get("/healthz").get_json()["database"] == "unavailable"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_wrong_method_is_a_json_405(client, method):
+    r = getattr(client, method)("/alexa")
+    assert r.status_code == 405 and "error" in r.get_json()
+
+
+def test_unknown_path_is_a_json_404(client):
+    r = client.get("/nothing-here")
+    assert r.status_code == 404 and r.get_json()["error"]
+
+
+def test_wrong_content_type_is_415(client):
+    r = client.post("/alexa", data="{}", content_type="text/plain")
+    assert r.status_code == 415 and "application/json" in r.get_json()["error"]
+
+
+def test_a_body_over_the_cap_is_413(make_app):
+    client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
+    r = client.post("/alexa", data=json.dumps({"x": "y" * 2000}), content_type="application/json")
+    assert r.status_code == 413 and r.get_json()["error"]
+
+
+def test_a_skill_id_mismatch_is_a_400_even_without_signature_checks(make_app):
+    app = make_app(SKILL_ID="amzn1.ask.skill.mine")
+    device = Device(app.test_client(), skill_id="amzn1.ask.skill.someone-else")
+    answer = device.launch()
+    assert answer.status == 400 and answer.json == {"error": "skill id mismatch"}
+    assert Device(app.test_client(), skill_id="amzn1.ask.skill.mine").launch().status == 200
+
+
+def test_every_request_is_logged_with_id_route_outcome_and_latency(client, caplog):
+    with caplog.at_level(logging.INFO, logger="backcoach.request"):
+        answer = Device(client).say_intent("AMAZON.HelpIntent")
+    line = [r.getMessage() for r in caplog.records if r.name == "backcoach.request"][-1]
+    request_id = answer.request["request"]["requestId"]
+    assert f"request={request_id}" in line and "route=AMAZON.HelpIntent" in line
+    assert "outcome=answered" in line and "status=200" in line and "ms=" in line

@@ -1,0 +1,113 @@
+"""SSML in one place within Alexa's limits, and the fast serializer equal to ask-sdk's."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+
+from skill.dispatch import RequestContext
+from skill.serializer import FastSerializer
+from skill.simulator import envelopes as env
+from skill.speech import Speech, response_problems, ssml_problems, strip_ssml
+
+CUES = {"hold_short": "Hold.", "hold": "Hold for {seconds} seconds.", "left": "{seconds} seconds left.",
+        "release": "And relax."}
+
+
+def test_user_text_is_escaped():
+    s = Speech('Tom & Jerry say "<break time=\'99s\'/>"')
+    assert "<break" not in s.ssml and "&amp;" in s.ssml and "&lt;break" in s.ssml
+    assert ssml_problems(s.ssml) == []
+    assert strip_ssml(s.ssml) == s.text
+
+
+@pytest.mark.parametrize("seconds", [1, 5, 9, 10, 11, 15, 20, 25, 30, 45, 60, 95])
+def test_holds_are_chained_breaks_of_at_most_ten_seconds_that_add_up(seconds):
+    s = Speech("Lift your hips.").hold(seconds, CUES)
+    breaks = [int(n) * (1 if unit == "s" else 0.001)
+              for n, unit in re.findall(r'<break time="(\d+)(s|ms)"/>', s.ssml)]
+    assert all(b <= 10 for b in breaks)
+    spoken_count = 5 * 0.6 if seconds >= 10 else 0  # "5, 4, 3, 2, 1", each followed by 600 ms
+    assert abs(sum(breaks) - seconds) <= spoken_count + 0.01 or seconds < 10 and sum(breaks) == seconds
+    assert ssml_problems(s.ssml) == []
+    assert f"[{seconds} s]" in s.text
+
+
+def test_long_holds_count_down():
+    s = Speech().hold(30, CUES)
+    assert "20 seconds left." in s.ssml and "10 seconds left." in s.ssml and "And relax." in s.ssml
+
+
+def test_pause_splits_long_silences():
+    assert Speech().pause(25).ssml == '<speak><break time="10s"/> <break time="10s"/> <break time="5s"/></speak>'
+
+
+@pytest.mark.parametrize("ssml,needle", [
+    ("<speak>unclosed", "not valid XML"),
+    ('<speak><break time="12s"/></speak>', "over 10 s"),
+    ('<speak><break time="11000ms"/></speak>', "over 10 s"),
+    ('<speak><break strength="strong"/></speak>', "without a time"),
+    ("<speak>" + "word " * 39 + "word.</speak>", "sentence of 40 words"),
+    ("<speak>" + "a. " * 3000 + "</speak>", "characters"),
+])
+def test_the_ssml_checker_catches_what_alexa_rejects(ssml, needle):
+    assert any(needle in p for p in ssml_problems(ssml))
+
+
+def test_an_open_session_needs_a_reprompt_and_a_question():
+    response = {"response": {"outputSpeech": {"ssml": "<speak>Hello.</speak>"}, "shouldEndSession": False}}
+    found = response_problems(response)
+    assert any("reprompt" in p for p in found) and any("question" in p for p in found)
+
+
+# ---------------------------------------------------------------------- serializer
+USER = "amzn1.ask.account.SERIALIZER"
+REQUESTS = [
+    env.envelope(env.launch_request(), user_id=USER, new=True),
+    env.envelope(env.launch_request("en-GB"), user_id=USER, apl=True),
+    env.envelope(env.intent_request("CanIExerciseIntent", {
+        "activity": env.slot("activity", "a jog", resolved_id="running", slot_type="ACTIVITY"),
+        "daysAgo": env.slot("daysAgo", "3"), "painLevel": env.slot("painLevel"),
+        "onsetDate": env.slot("onsetDate", "2026-11-20")}, dialog_state="IN_PROGRESS"),
+        user_id=USER, attributes={"case": {"pain": 3, "symptoms": ["fever"]}, "routine": {"ids": ["a"], "i": 0}}),
+    env.envelope(env.intent_request("ReportSymptomIntent", {
+        "symptom": env.slot("symptom", "purple toes", slot_type="SYMPTOM", no_match=True)}), user_id=USER),
+    env.envelope(env.session_ended_request("ERROR"), user_id=USER),
+    env.envelope(env.skill_disabled_request(), user_id=USER, in_session=False),
+]
+
+
+@pytest.mark.parametrize("payload", REQUESTS, ids=lambda p: p["request"]["type"])
+def test_fast_deserialize_equals_ask_sdks(payload):
+    default = DefaultSerializer().deserialize(json.dumps(payload), RequestEnvelope)
+    fast = FastSerializer().from_data(payload, RequestEnvelope)
+    assert fast == default
+    assert type(fast.request) is type(default.request)
+    assert FastSerializer().serialize(fast) == DefaultSerializer().serialize(default)
+    if payload["request"]["type"] == "AlexaSkillEvent.SkillDisabled":
+        assert fast.request.body == {"userInformationPersistenceStatus": "NOT_PERSISTED"}
+
+
+@pytest.mark.parametrize("payload", REQUESTS[:4], ids=lambda p: p["request"]["type"])
+def test_fast_serialize_of_real_responses_equals_ask_sdks(app, payload):
+    ext = app.extensions["backcoach"]
+    skill = ext["skill"]
+    envelope = skill.serializer.from_data(payload, RequestEnvelope)
+    response = skill.invoke(envelope, RequestContext(ext["services"]))
+    assert FastSerializer().serialize(response) == DefaultSerializer().serialize(response)
+
+
+@pytest.mark.parametrize("payload", [
+    {"request": {"type": "NoSuchRequestType"}},
+    {"request": {"type": "IntentRequest", "timestamp": "yesterday-ish"}},
+    {"request": {"type": "IntentRequest", "intent": "not an object"}},
+    {"session": {"new": "not a boolean", "attributes": []}, "request": {"type": "LaunchRequest"}},
+])
+def test_malformed_payloads_are_serialization_errors(payload):
+    with pytest.raises(SerializationException):
+        FastSerializer().from_data(payload, RequestEnvelope)

@@ -1,0 +1,100 @@
+"""The interaction models are generated from the plugins' data and kept in sync by this test."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from rules import Move, RuleSet, Stretch, build_plugin_manager, hookimpl
+from skill.cli import main
+from skill.voice_model import build_model, contract, problems, render
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "deploy/skill-package/interactionModels/custom"
+LOCALES = ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_committed_models_are_not_stale(rules, locale):
+    committed = (MODELS / f"{locale}.json").read_text(encoding="utf-8")
+    assert committed == render(build_model(rules, locale)), (
+        f"{locale}.json is stale: run `backcoach model export` and commit the result")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_models_follow_alexas_rules(rules, locale):
+    assert problems(build_model(rules, locale)) == []
+
+
+def test_the_model_carries_the_voice_contract(rules):
+    lm = build_model(rules, "en-US")["interactionModel"]["languageModel"]
+    assert lm["invocationName"] == "back coach"
+    intents = {i["name"]: i for i in lm["intents"]}
+    slots = {name: {s["name"]: s["type"] for s in i.get("slots", [])} for name, i in intents.items()}
+    assert slots["CanIExerciseIntent"] == {"activity": "ACTIVITY", "onsetDate": "AMAZON.DATE",
+                                           "daysAgo": "AMAZON.NUMBER", "painLevel": "AMAZON.NUMBER"}
+    assert slots["ReportSymptomIntent"] == {"symptom": "SYMPTOM", "age": "AMAZON.NUMBER"}
+    assert slots["StartStretchIntent"] == {"stretch": "STRETCH"}
+    for name in ("SeeDoctorIntent", "ListStretchesIntent", "ReliefTipsIntent", "ForgetMeIntent",
+                 "AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.NextIntent", "AMAZON.PreviousIntent",
+                 "AMAZON.RepeatIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent",
+                 "AMAZON.StartOverIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
+                 "AMAZON.CancelIntent", "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent"):
+        assert name in intents
+    types = {t["name"]: {v["id"]: v for v in t["values"]} for t in lm["types"]}
+    assert set(rules.symptoms) <= set(types["SYMPTOM"]) and len(types["SYMPTOM"]) >= 29
+    assert set(types["STRETCH"]) == set(rules.stretches)
+    assert {"walking", "running", "swimming", "cycling", "yoga", "weight_lifting", "golf"} <= set(types["ACTIVITY"])
+    assert "numb around my bottom" in types["SYMPTOM"]["saddle_numbness"]["name"]["synonyms"]
+
+
+def test_the_dialog_model_lets_the_skill_elicit_onset_and_pain(rules):
+    model = build_model(rules, "en-US")["interactionModel"]
+    dialog = {i["name"]: {s["name"] for s in i["slots"]} for i in model["dialog"]["intents"]}
+    assert {"onsetDate", "painLevel"} <= dialog["CanIExerciseIntent"]
+    assert model["dialog"]["delegationStrategy"] == "SKILL_RESPONSE"
+
+
+def test_locale_samples_differ_only_where_the_data_says(rules):
+    gb = {i["name"]: i["samples"] for i in build_model(rules, "en-GB")["interactionModel"]["languageModel"]["intents"]}
+    us = {i["name"]: i["samples"] for i in build_model(rules, "en-US")["interactionModel"]["languageModel"]["intents"]}
+    assert "should i see my gp" in gb["SeeDoctorIntent"] and "should i see my gp" not in us["SeeDoctorIntent"]
+
+
+def test_a_plugins_new_stretch_reaches_the_voice_model():
+    class WallSit:
+        @hookimpl
+        def backcoach_stretches(self):
+            return [Stretch(id="wall_sit", name="wall sit", synonyms=("wall squat",), position="standing",
+                            earliest="low_impact_exercise", stop_if="Stop if it hurts.", setup=("Stand.",),
+                            moves=(Move("Slide down.", 10),), repetitions=2, source="test")]
+    pm = build_plugin_manager(disabled="")
+    pm.register(WallSit(), name="wall_sit_pack")
+    stretches = next(t for t in build_model(RuleSet(pm), "en-US")["interactionModel"]["languageModel"]["types"]
+                     if t["name"] == "STRETCH")
+    assert {"id": "wall_sit", "name": {"value": "wall sit", "synonyms": ["wall squat"]}} in stretches["values"]
+
+
+@pytest.mark.parametrize("damage,needle", [
+    (lambda lm: lm["intents"][0]["samples"].append("can i run 5k"), "characters Alexa does not allow"),
+    (lambda lm: lm["intents"][0]["samples"].append("is {sport} okay"), "unknown slot sport"),
+    (lambda lm: lm["intents"][1]["samples"].append(lm["intents"][0]["samples"][0]), "is in both"),
+    (lambda lm: lm.update(invocationName="Back"), "invocationName"),
+    (lambda lm: lm["intents"].pop(next(i for i, x in enumerate(lm["intents"]) if x["name"] == "AMAZON.StopIntent")),
+     "AMAZON.StopIntent"),
+    (lambda lm: lm["types"][0]["values"].append(copy.deepcopy(lm["types"][0]["values"][0])), "duplicate id"),
+])
+def test_the_model_checker_catches_what_alexa_rejects(rules, damage, needle):
+    model = build_model(rules, "en-US")
+    damage(model["interactionModel"]["languageModel"])
+    assert any(needle in p for p in problems(model))
+
+
+def test_model_export_writes_every_locale(tmp_path, capsys):
+    assert main(["model", "export", "--dir", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{loc}.json" for loc in LOCALES)
+    assert json.loads((tmp_path / "en-GB.json").read_text())["interactionModel"]["languageModel"]["invocationName"] == "back coach"
+    assert set(contract()["locales"]) == set(LOCALES)
