@@ -312,7 +312,8 @@ class RuleSet:
                     raise PluginError(f"raised {type(error).__name__}: {error}")
                 checked = [_check_finding(f) for f in _records(result, Finding)]
             except PluginError as exc:
-                log.error("rule plugin %s failed in %s: %s", plugin, hook, exc)
+                # The type only: a plugin's message may quote the case, and logs never carry health data.
+                log.error("rule plugin %s failed in %s: %s", plugin, hook, type(error or exc).__name__)
                 failed.add(plugin)
                 trace.append(TraceEntry(plugin, hook, "error", f"ignored: {exc}"))
                 continue
@@ -359,7 +360,7 @@ class RuleSet:
         kwargs = {"case": case, "assessment": assessment, "candidates": allowed}
         for plugin, result, error in _call_each(self.pm, "backcoach_choose_routine", kwargs, pluggy_order=True):
             if error is not None:
-                log.error("rule plugin %s failed in backcoach_choose_routine: %s", plugin, error)
+                log.error("rule plugin %s failed in backcoach_choose_routine: %s", plugin, type(error).__name__)
                 continue
             if result is None:
                 continue

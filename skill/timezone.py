@@ -34,6 +34,7 @@ class TimezoneLookup:
         self.timeout = timeout
         self._cache: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
+        self._failing = False
 
     def __call__(self, api_endpoint: str | None, device_id: str | None, token: str | None) -> str:
         """The IANA name of the device's time zone, or "UTC" when it cannot be had in time."""
@@ -74,9 +75,15 @@ class TimezoneLookup:
                 raise ValueError("not a time zone name")
             ZoneInfo(name)
         except (OSError, ValueError, ZoneInfoNotFoundError, urllib.error.URLError) as exc:
-            log.warning("time zone lookup failed after %.0f ms (%s); using UTC",
-                        (time.monotonic() - started) * 1000, type(exc).__name__)
+            # Once per incident at WARNING; repeats while the API stays down at DEBUG.
+            log.log(logging.DEBUG if self._failing else logging.WARNING,
+                    "time zone lookup failed after %.0f ms (%s); using UTC",
+                    (time.monotonic() - started) * 1000, type(exc).__name__)
+            self._failing = True
             return None
+        if self._failing:
+            log.info("time zone lookups work again")
+            self._failing = False
         return name
 
 
