@@ -182,7 +182,8 @@ def read_levels(doc: dict[str, Any], where: str) -> list[ActivityLevel]:
 def read_cases(doc: dict[str, Any], where: str) -> list[RuleCase]:
     """``[[case]]`` tables: plugin test cases."""
     fields = ("name", "days", "pain", "symptoms", "age", "activity", "expect_tier",
-              "expect_activity", "expect_avoid", "expect_activity_allowed", "note")
+              "expect_activity", "expect_avoid", "expect_activity_allowed", "expect_routine_includes",
+              "expect_routine_excludes", "note")
     cases = []
     for e in entries(doc, "case", where, fields):
         try:
@@ -198,5 +199,7 @@ def read_cases(doc: dict[str, Any], where: str) -> list[RuleCase]:
             name=e.text("name"), case=case, expect_tier=e.choice("expect_tier", TIERS),
             expect_activity=e.choice("expect_activity", LEVELS),
             expect_avoid=e.choices("expect_avoid", AVOID_ITEMS) if "expect_avoid" in e.raw else None,
-            expect_activity_allowed=allowed))
+            expect_activity_allowed=allowed,
+            expect_routine_includes=e.texts("expect_routine_includes"),
+            expect_routine_excludes=e.texts("expect_routine_excludes")))
     return unique(cases, where, key="name")

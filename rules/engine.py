@@ -396,6 +396,14 @@ class RuleSet:
             allowed = got.activity.allowed if got.activity else None
             if allowed != rc.expect_activity_allowed:
                 yield f"activity allowed: expected {rc.expect_activity_allowed}, got {allowed}"
+        if rc.expect_routine_includes or rc.expect_routine_excludes:
+            routine = {s.id for s in self.routine(rc.case, got)}
+            missing = [i for i in rc.expect_routine_includes if i not in routine]
+            unwanted = [i for i in rc.expect_routine_excludes if i in routine]
+            if missing:
+                yield f"routine: expected {', '.join(missing)} in it, got {', '.join(sorted(routine)) or 'none'}"
+            if unwanted:
+                yield f"routine: expected {', '.join(unwanted)} not in it"
 
 
 def _norm(name: str) -> str:

@@ -226,6 +226,8 @@ class RuleCase:
     expect_activity: str
     expect_avoid: tuple[str, ...] | None = None
     expect_activity_allowed: bool | None = None
+    expect_routine_includes: tuple[str, ...] = ()
+    expect_routine_excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
