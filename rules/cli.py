@@ -71,7 +71,7 @@ def assessment_json(a: Assessment) -> dict[str, object]:
         "activity": None if a.activity is None else {
             "id": a.activity.activity.id, "allowed": a.activity.allowed,
             "opens_on_day": a.activity.opens_on_day, "max_pain": a.activity.max_pain},
-        "trace": [asdict(entry) for entry in a.trace],
+        "trace": [entry.as_dict() for entry in a.trace],
     }
 
 

@@ -55,13 +55,14 @@ class CheckResult:
 
 
 def _call_each(pm: pluggy.PluginManager, hook: str, kwargs: Mapping[str, object], *,
-               pluggy_order: bool = False) -> Iterator[tuple[str, object, BaseException | None]]:
-    """Call every implementation of `hook` on its own; yield (plugin, result, error).
+               pluggy_order: bool = False) -> list[tuple[str, object, BaseException | None]]:
+    """Call every implementation of `hook` on its own; (plugin, result, error) for each.
 
     Order: registration order (built-ins first), or pluggy's call order (tryfirst first, then
     the most recently registered) when `pluggy_order` is set, for first-result hooks.
     """
     impls = getattr(pm.hook, hook).get_hookimpls()
+    results = []
     for impl in reversed(impls) if pluggy_order else impls:
         if impl.hookwrapper or impl.wrapper:
             continue  # wrappers never take part in a result the engine combines
@@ -70,24 +71,28 @@ def _call_each(pm: pluggy.PluginManager, hook: str, kwargs: Mapping[str, object]
             if isinstance(result, Iterator):  # run generators here, inside the isolation
                 result = list(result)
         except Exception as exc:  # noqa: BLE001 - isolation: a plugin's error is recorded, not raised
-            yield impl.plugin_name, None, exc
+            results.append((impl.plugin_name, None, exc))
         else:
-            yield impl.plugin_name, result, None
+            results.append((impl.plugin_name, result, None))
+    return results
 
 
 def _records(result: object, kind: type) -> list:
     """The records of a hook result: None, one record, or an iterable of records of `kind`."""
     if result is None:
         return []
-    if isinstance(result, kind):
+    if type(result) in (list, tuple):
+        records = result
+    elif isinstance(result, kind):
         return [result]
-    if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
+    elif isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
         raise PluginError(f"returned {type(result).__name__}, expected {kind.__name__} records")
-    records = list(result)
+    else:
+        records = list(result)
     for record in records:
-        if not isinstance(record, kind):
+        if type(record) is not kind and not isinstance(record, kind):
             raise PluginError(f"returned a {type(record).__name__}, expected {kind.__name__}")
-    return records
+    return list(records)
 
 
 def _check_finding(finding: Finding) -> Finding:
@@ -97,21 +102,9 @@ def _check_finding(finding: Finding) -> Finding:
         raise PluginError(f"finding {finding.rule!r} has unknown tier {finding.tier!r}")
     if finding.max_activity is not None and finding.max_activity not in _LEVELS:
         raise PluginError(f"finding {finding.rule!r} has unknown level {finding.max_activity!r}")
-    if isinstance(finding.avoid, str) or not set(finding.avoid) <= _AVOID:
+    if finding.avoid and (isinstance(finding.avoid, str) or not _AVOID.issuperset(finding.avoid)):
         raise PluginError(f"finding {finding.rule!r} has unknown avoid items {finding.avoid!r}")
     return finding
-
-
-def _outcome(finding: Finding) -> str:
-    parts = []
-    if finding.tier:
-        parts.append(f"tier {finding.tier}")
-    if finding.max_activity:
-        parts.append(f"cap {finding.max_activity}")
-    if finding.avoid:
-        parts.append(f"avoid {', '.join(finding.avoid)}")
-    text = "; ".join(parts) or "no effect"
-    return f"{text} ({finding.reason})" if finding.reason else text
 
 
 class RuleSet:
@@ -230,6 +223,8 @@ class RuleSet:
     # ----------------------------------------------------------------- lookups
     def activity(self, name: str) -> Activity:
         """The activity with this id, name or synonym. :raises ValueError: when unknown."""
+        if name in self.activities:
+            return self.activities[name]
         ident = self._activity_names.get(_norm(name))
         if ident is None:
             raise ValueError(f"activity: unknown activity {name!r}")
@@ -278,7 +273,8 @@ class RuleSet:
         for plugin, hook, finding in findings:
             decisive = (finding.tier == tier and tier != "self_care") or (
                 not care and finding.max_activity == max_activity)
-            trace.append(TraceEntry(plugin, hook, finding.rule, _outcome(finding), finding.source, decisive))
+            trace.append(TraceEntry(plugin, hook, finding.rule, source=finding.source, decisive=decisive,
+                                    finding=finding))
         if fail_closed:
             trace.append(TraceEntry("host", "backcoach_red_flags", "fail_closed",
                                     f"red-flag check failed: tier {FAIL_CLOSED_TIER}, no activity",
@@ -321,8 +317,11 @@ class RuleSet:
                 yield plugin, finding
 
     def _stage(self, day: int) -> str:
-        reached = [level for level, stage in self.stages.items() if stage.first_day <= day]
-        return max(reached, key=rank, default="rest")
+        reached = "rest"
+        for level, stage in self.stages.items():
+            if stage.first_day <= day and rank(level) > rank(reached):
+                reached = level
+        return reached
 
     def _next_step(self, level: str) -> NextStep | None:
         if level == "normal":

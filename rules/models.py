@@ -36,24 +36,28 @@ MAX_DAYS = 3650
 MAX_AGE = 130
 
 
+_SEVERITY = {tier: n for n, tier in enumerate(TIERS)}
+_RANK = {level: n for n, level in enumerate(LEVELS)}
+
+
 def severity(tier: str) -> int:
     """Rank of a tier: 0 is the most severe (emergency)."""
-    return TIERS.index(tier)
+    return _SEVERITY[tier]
 
 
 def rank(level: str) -> int:
     """Rank of a ladder level: 0 is `none`, 6 is `normal`."""
-    return LEVELS.index(level)
+    return _RANK[level]
 
 
 def most_severe(tiers: Iterable[str]) -> str:
     """The most severe of `tiers`; `self_care` when there are none."""
-    return min(tiers, key=severity, default="self_care")
+    return min(tiers, key=_SEVERITY.__getitem__, default="self_care")
 
 
 def most_conservative(levels: Iterable[str]) -> str:
     """The least strenuous of `levels`; `normal` when there are none."""
-    return min(levels, key=rank, default="normal")
+    return min(levels, key=_RANK.__getitem__, default="normal")
 
 
 def ordered_avoid(items: Iterable[str]) -> tuple[str, ...]:
@@ -234,15 +238,32 @@ class RuleCase:
 class TraceEntry:
     """One line of an assessment's trace: which plugin and rule produced what.
 
-    decisive: this entry set the final tier, activity cap or avoid list.
+    outcome: what it did, in words ("tier urgent (fever: urgent on its own)"), from the
+    finding (worded only when read) or from `note` for errors and host decisions.
+    decisive: this entry set the final tier or activity cap.
     """
 
     plugin: str
     hook: str
     rule: str
-    outcome: str
+    note: str = ""
     source: str = ""
     decisive: bool = False
+    finding: Finding | None = None
+
+    @property
+    def outcome(self) -> str:
+        if self.finding is None:
+            return self.note
+        f = self.finding
+        parts = [text for value, text in ((f.tier, f"tier {f.tier}"), (f.max_activity, f"cap {f.max_activity}"),
+                                          (f.avoid, f"avoid {', '.join(f.avoid)}")) if value]
+        text = "; ".join(parts) or "no effect"
+        return f"{text} ({f.reason})" if f.reason else text
+
+    def as_dict(self) -> dict[str, object]:
+        return {"plugin": self.plugin, "hook": self.hook, "rule": self.rule, "outcome": self.outcome,
+                "source": self.source, "decisive": self.decisive}
 
     def __str__(self) -> str:
         mark = "*" if self.decisive else "-"

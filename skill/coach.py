@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from rules import Stretch
 
 from .answers import join
+from .locale import Texts
 from .screen import stretch_screen
 from .speech import Speech
 from .state import Routine
@@ -15,16 +17,17 @@ from .turn import Reply, Turn
 SECONDS_PER_SENTENCE = 4
 
 
-def cues(t: Turn) -> dict[str, str]:
-    return {key: t.texts.template(f"stretch.{key}") for key in ("hold_short", "hold", "left", "release")}
-
-
 def step_speech(t: Turn, stretch: Stretch, number: int, total: int) -> Speech:
     """Name, stop-if warning, getting into position, the moves with their holds, repetitions."""
-    tx = t.texts
-    speech = Speech(tx.line("stretch.step_title", number=number, total=total, name=stretch.name))
-    speech.say(stretch.stop_if, *stretch.setup)
-    hold_cues = cues(t)
+    title = t.texts.line("stretch.step_title", number=number, total=total, name=stretch.name)
+    return Speech(title).extend(_step_body(t.texts, stretch))
+
+
+@functools.lru_cache(maxsize=512)
+def _step_body(tx: Texts, stretch: Stretch) -> Speech:
+    """Everything after the title: the same every time, so built once per locale and stretch."""
+    speech = Speech(stretch.stop_if, *stretch.setup)
+    hold_cues = {key: tx.template(f"stretch.{key}") for key in ("hold_short", "hold", "left", "release")}
     for rep in range(1, stretch.repetitions + 1):
         if stretch.repetitions > 1 and rep > 1:
             speech.say(tx.line("stretch.rep", number=rep))

@@ -39,7 +39,6 @@ def launch(t: Turn) -> Reply:
     else:
         speech = Speech(tx.line("launch.disclaimer"), tx.line("launch.what_i_do"))
         profile.hear_disclaimer()
-    profile.count("sessions")
     _recall_health(t)
     progress = profile.progress
     stretch = t.rules.stretches.get(progress.current) if progress else None
@@ -165,10 +164,11 @@ def take_facts(t: Turn) -> Reply:
                 ack.say(tx.line("facts.age_noted"))
         else:
             ack.say(tx.line("facts.age_invalid"))
-    # A red flag is answered at once, before any question about dates or pain.
-    assessment = t.assess()
-    if is_care(assessment):
-        return care_reply(t, assessment, ack)
+    if symptom is not None or age is not None:
+        # A red flag is answered at once, before any question about dates or pain.
+        assessment = t.assess()
+        if is_care(assessment):
+            return care_reply(t, assessment, ack)
 
     onset = _onset(t)
     if onset is not None:
@@ -302,11 +302,7 @@ def _adjust_routine(t: Turn, routine: Routine, assessment, ack: Speech) -> Reply
 
 # ---------------------------------------------------------------------- goals
 def _goal_exercise(t: Turn, assessment, ack: Speech) -> Reply:
-    activity = t.conv.activity
-    if activity is not None:
-        case = t.conv.case(t.today(), frozenset(t.rules.symptoms))
-        assessment = t.rules.assess(type(case)(**{**case.__dict__, "activity": activity}))
-        t.conv.activity = None
+    t.conv.activity = None  # answered now (the assessment includes it)
     speech = ack.extend(answers.exercise_answer(t, assessment))
     if t.rules.routine(assessment.case, assessment):
         question = t.texts.line("answer.offer_stretch")

@@ -20,8 +20,11 @@ class Texts:
 
     def __init__(self, locale: str, table: dict[str, dict[str, object]]) -> None:
         self.locale = locale
-        self._table = table
         self.place: dict[str, str] = {k: str(v) for k, v in table.get("locale", {}).items()}
+        # The locale's own values ({emergency_spoken}, ...) are filled in once, here.
+        fill = _Partial(self.place)
+        self._table = {section: {name: _fill(value, fill) for name, value in entries.items()}
+                       for section, entries in table.items()}
 
     def _raw(self, key: str) -> object:
         section, _, name = key.partition(".")
@@ -35,16 +38,16 @@ class Texts:
         raw = self._raw(key)
         if not isinstance(raw, str):
             raise TypeError(f"text {key!r} is a list; use lines()")
-        return raw.format(**self.place, **values)
+        return raw.format(**values) if values else raw
 
     def lines(self, key: str, **values: object) -> list[str]:
         """A text that may be one sentence or a list of sentences, placeholders filled."""
         raw = self._raw(key)
-        items = [raw] if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
-        return [str(item).format(**self.place, **values) for item in items]
+        items = [raw] if isinstance(raw, str) else raw
+        return [item.format(**values) for item in items] if values else list(items)  # type: ignore[union-attr]
 
     def template(self, key: str) -> str:
-        """A text with its placeholders left for the caller to fill (e.g. ``{seconds}``)."""
+        """A text whose placeholders other than the locale's are left for the caller (``{seconds}``)."""
         raw = self._raw(key)
         if not isinstance(raw, str):
             raise TypeError(f"text {key!r} is a list")
@@ -56,6 +59,21 @@ class Texts:
         except KeyError:
             return False
         return True
+
+
+class _Partial(dict):
+    """format_map values that leave unknown placeholders as they are ("{seconds}" stays)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(value: object, fill: _Partial) -> object:
+    if isinstance(value, str):
+        return value.format_map(fill)
+    if isinstance(value, list):
+        return [str(item).format_map(fill) for item in value]
+    return value
 
 
 def _read(name: str) -> dict[str, dict[str, object]]:

@@ -46,7 +46,7 @@ class Profile:
             self.attrs["progress"] = routine.as_dict()
 
     def count(self, name: str, by: int = 1) -> int:
-        """Add to a counter in `stats` ("routines", "stretches", "sessions") and return it."""
+        """Add to a counter in `stats` ("routines", "stretches") and return it."""
         stats = self.attrs.get("stats")
         stats = stats if isinstance(stats, dict) else {}
         value = stats.get(name)

@@ -10,10 +10,9 @@ import functools
 import json
 from importlib import resources
 
-from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
-
 from rules import Stretch
 
+from .locale import Texts
 from .turn import Turn
 
 TOKEN = "backcoach-stretch"
@@ -25,17 +24,26 @@ def stretch_document() -> dict:
     return json.loads(resources.files("skill.data").joinpath("stretch_apl.json").read_text("utf-8"))
 
 
-def stretch_screen(t: Turn, stretch: Stretch, number: int, total: int) -> tuple[list, tuple[str, str]]:
-    """(directives, card) for a stretch step: APL where supported, always a card."""
-    tx = t.texts
-    title = tx.line("card.stretch_title", number=number, total=total)
+@functools.lru_cache(maxsize=512)
+def _card_parts(tx: Texts, stretch: Stretch) -> tuple[str, str, str]:
+    """(hold, steps, card body) of a stretch: the same every time, built once per locale."""
     longest = max((m.hold for m in stretch.moves), default=0)
     hold = tx.line("stretch.hold", seconds=longest) if longest else ""
     steps = " ".join([*stretch.setup, *(m.say for m in stretch.moves)])
-    card = (f"{title}: {stretch.name}",
-            "\n".join(part for part in (stretch.position, hold, steps, stretch.stop_if) if part))
+    body = "\n".join(part for part in (stretch.position, hold, steps, stretch.stop_if) if part)
+    return hold, steps, body
+
+
+def stretch_screen(t: Turn, stretch: Stretch, number: int, total: int) -> tuple[list, tuple[str, str]]:
+    """(directives, card) for a stretch step: APL where supported, always a card."""
+    title = t.texts.line("card.stretch_title", number=number, total=total)
+    hold, steps, body = _card_parts(t.texts, stretch)
+    card = (f"{title}: {stretch.name}", body)
     if not t.query.supports_apl:
         return [], card
+    # Imported here: ask-sdk's APL package is large, and only screen devices need it.
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
     data = {"stretch": {"progress": title, "name": stretch.name, "position": stretch.position,
                         "hold": hold, "steps": steps, "stopIf": stretch.stop_if}}
     directive = RenderDocumentDirective(token=TOKEN, document=stretch_document(),

@@ -29,6 +29,7 @@ Converter = Callable[[Any], Any]
 _LIST = re.compile(r"^list\[(.*)\]$")
 _DICT = re.compile(r"^dict\(([^,]*), (.*)\)$")
 _PRIMITIVES = {"str": str, "int": int, "long": int, "float": float, "bool": bool}
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _primitive(kind: type) -> Converter:
@@ -155,17 +156,36 @@ class FastSerializer(DefaultSerializer):
             raise SerializationException(f"Unable to resolve class {name} from installed modules: {exc}") from exc
 
     def _model(self, cls: type) -> Converter:
-        """A converter for one model class; subclasses are chosen by the discriminator."""
+        """A converter for one model class; subclasses are chosen by the discriminator.
+
+        Only the keys present in the payload are visited; each field's converter is resolved on
+        first use and kept. Unknown keys become plain attributes, as DefaultSerializer does.
+        """
         has_child = hasattr(cls, "get_real_child_model")
         attribute_map = dict(getattr(cls, "attribute_map", {}))
-        fields = [(attribute_map.get(attr, attr), attr, kind) for attr, kind in cls.deserialized_types.items()]
-        known = {payload_key for payload_key, _, _ in fields}
+        fields = {attribute_map.get(attr, attr): [attr, kind, None] for attr, kind in cls.deserialized_types.items()}
         template = cls().__dict__
-
         own_name = f"{cls.__module__}.{cls.__name__}"
 
+        def build(payload: dict) -> Any:
+            values = template.copy()
+            for key, value in payload.items():
+                field = fields.get(key)
+                if field is None:
+                    values[key] = value
+                elif value is None:
+                    values[field[0]] = None
+                else:
+                    convert_field = field[2]
+                    if convert_field is None:
+                        convert_field = field[2] = self._converter(field[1])
+                    values[field[0]] = convert_field(value)
+            obj = cls.__new__(cls)
+            obj.__dict__ = values
+            return obj
+
         def convert(payload: Any) -> Any:
-            if not isinstance(payload, dict):
+            if type(payload) is not dict:
                 raise SerializationException(f"expected an object for {cls.__name__}, got {type(payload).__name__}")
             if has_child:
                 child = cls.get_real_child_model(payload)
@@ -175,45 +195,43 @@ class FastSerializer(DefaultSerializer):
                     return self._converter(child)(payload)
             return build(payload)
 
-        def build(payload: dict) -> Any:
-            obj = cls.__new__(cls)
-            values = dict(template)
-            for payload_key, attr, kind in fields:
-                if payload_key in payload:
-                    value = payload[payload_key]
-                    values[attr] = None if value is None else self._converter(kind)(value)
-            for extra in payload.keys() - known:
-                values[extra] = payload[extra]
-            obj.__dict__.update(values)
-            return obj
-
         return convert
 
     # ------------------------------------------------------------------ serialize
     def serialize(self, obj: Any) -> Any:
         """Models, enums, dates and containers to JSON-ready data, None values dropped from models."""
-        if obj is None or isinstance(obj, (str, bool, int, float, bytes)):
+        kind = type(obj)
+        if kind in _SCALARS:
             return obj
+        if kind is dict:
+            return {key: self.serialize(value) for key, value in obj.items()}
+        if kind is list:
+            return [self.serialize(item) for item in obj]
+        plan = self._serial_plans.get(kind)
+        if plan is not None:
+            out = {}
+            for attr, key in plan:
+                value = getattr(obj, attr)
+                if value is not None:
+                    out[key] = value if type(value) in _SCALARS else self.serialize(value)
+            return out
+        return self._serialize_other(obj)
+
+    def _serialize_other(self, obj: Any) -> Any:
+        if isinstance(obj, (str, bool, int, float, bytes)):
+            return obj
+        if isinstance(obj, dict):
+            return {key: self.serialize(value) for key, value in obj.items()}
         if isinstance(obj, list):
             return [self.serialize(item) for item in obj]
         if isinstance(obj, tuple):
             return tuple(self.serialize(item) for item in obj)
-        if isinstance(obj, dict):
-            return {key: self.serialize(value) for key, value in obj.items()}
         if isinstance(obj, (datetime, date)):
             return obj.isoformat()
         if isinstance(obj, Enum):
             return obj.value
         if isinstance(obj, Decimal):
             return int(obj) if obj % 1 == 0 else float(obj)
-        plan = self._serial_plans.get(type(obj))
-        if plan is None:
-            attribute_map = getattr(obj, "attribute_map", {})
-            plan = [(attr, attribute_map.get(attr, attr)) for attr in obj.deserialized_types]
-            self._serial_plans[type(obj)] = plan
-        out = {}
-        for attr, key in plan:
-            value = getattr(obj, attr)
-            if value is not None:
-                out[key] = self.serialize(value)
-        return out
+        attribute_map = getattr(obj, "attribute_map", {})
+        self._serial_plans[type(obj)] = [(attr, attribute_map.get(attr, attr)) for attr in obj.deserialized_types]
+        return self.serialize(obj)

@@ -14,10 +14,13 @@ MAX_SPEECH_CHARS = 8000
 MAX_BREAK_SECONDS = 10
 _ENTITIES = {'"': "&quot;", "'": "&apos;"}
 _TAGS = re.compile(r"<[^>]+>")
+_SPECIAL = re.compile(r"[&<>\"']")
 
 
 def escape(text: str) -> str:
     """`text` safe inside SSML (XML special characters escaped)."""
+    if _SPECIAL.search(text) is None:
+        return text
     return _xml_escape(text, _ENTITIES)
 
 

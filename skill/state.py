@@ -9,6 +9,7 @@ Session attributes round-trip through Alexa on every turn, so they stay small an
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,11 +130,12 @@ class Conversation:
         onset = self.onset
         return None if onset is None else max(0, (today - onset).days)
 
-    def case(self, today: date, symptoms: frozenset[str] | None = None) -> Case:
-        """The rules' view of what we know (symptoms limited to `symptoms` when given)."""
+    def case(self, today: date, symptoms: Set[str] | None = None, activities: Set[str] | None = None) -> Case:
+        """The rules' view of what we know (limited to known `symptoms` and `activities` when given)."""
         known = self.symptoms if symptoms is None else self.symptoms & symptoms
+        activity = self.activity if activities is None or self.activity in activities else None
         return Case(days_since_onset=self.days_since_onset(today), pain=self.pain,
-                    symptoms=known, age=self.age)
+                    symptoms=known, age=self.age, activity=activity)
 
     # ------------------------------------------------------------ dialog
     def _text(self, key: str, allowed: frozenset[str]) -> str | None:

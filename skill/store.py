@@ -64,6 +64,8 @@ _SQLITE_UNAVAILABLE = frozenset(
 )
 
 _WAL_RETRY_SECONDS = 0.005
+#: During an outage, one call per this many seconds tries the database; the others fail at once.
+RETRY_AFTER = 0.5
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 _DECODER = json.JSONDecoder()
@@ -379,15 +381,31 @@ _POOL_WARNINGS_TO_DEBUG = _PoolWarningsToDebug()
 
 
 class _Health:
-    """Logs an outage once: a WARNING when it starts, an INFO when it ends, DEBUG in between."""
+    """Tracks outages: logs one WARNING when it starts, one INFO when it ends, DEBUG in between,
+    and during an outage lets one call per `retry_after` seconds try the database while the
+    others fail at once (so requests answer in milliseconds instead of waiting out a timeout)."""
 
-    def __init__(self) -> None:
+    def __init__(self, retry_after: float = RETRY_AFTER) -> None:
         self._down = False
         self._lock = threading.Lock()
+        self._retry_after = retry_after
+        self._last_try = 0.0
+
+    def may_try(self) -> bool:
+        """True unless the database is down and another call tried it moments ago."""
+        if not self._down:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last_try < self._retry_after:
+                return False
+            self._last_try = now
+            return True
 
     def failed(self, exc: BaseException) -> None:
         """Record a failure; only the first of an incident is logged above DEBUG."""
         with self._lock:
+            self._last_try = time.monotonic()
             first, self._down = not self._down, True
         if first:
             logger.warning("database unavailable: %s", _describe(exc))
@@ -479,6 +497,8 @@ class SqlStore:
         """Run one operation on a connection, mapping outages to StoreUnavailable."""
         if self._closed:
             raise RuntimeError("the store is closed")
+        if not self._health.may_try():
+            raise StoreUnavailable("database unavailable (next try shortly)")
         engine = self._engine
         try:
             conn = engine.acquire()

@@ -92,9 +92,9 @@ class Turn:
         return self._today
 
     def assess(self) -> Assessment:
-        """The rules' assessment of what this conversation knows."""
-        case = self.conv.case(self.today(), frozenset(self.rules.symptoms))
-        return self.rules.assess(case)
+        """The rules' assessment of what this conversation knows (and the activity asked about)."""
+        return self.rules.assess(self.conv.case(self.today(), self.rules.symptoms.keys(),
+                                                self.rules.activities.keys()))
 
     # ------------------------------------------------------------------ replies
     def ask(self, speech: Speech, reprompt: Speech | str, **kwargs) -> Reply:
@@ -132,8 +132,9 @@ class Turn:
         end = reply.end if reply.end is not None else reply.reprompt is None
         builder.set_should_end_session(end)
         if self.query.in_session and not end:
-            self.conv.last = {"ssml": reply.speech.inner_ssml,
-                              "reprompt": reply.reprompt.inner_ssml if reply.reprompt else None}
+            # "repeat" replays this; a routine's step is rebuilt instead, so it is not kept twice
+            self.conv.last = None if self.conv.routine is not None else {
+                "ssml": reply.speech.inner_ssml, "reprompt": reply.reprompt.inner_ssml if reply.reprompt else None}
         return builder.response
 
     def _intent_without(self, slot: str) -> Intent:

@@ -57,6 +57,19 @@ MEMORY_CACHE_SIZE = 32
 _ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c)", re.IGNORECASE)
 
 
+_PADDING = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, case-insensitively (werkzeug's headers already are; plain dicts are searched)."""
+    value = headers.get(name)
+    if value is None:
+        lower = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lower), None)
+    return value
+
+
 class VerificationError(Exception):
     """The request failed verification.
 
@@ -288,9 +301,8 @@ class Verifier:
 
     def check_signature(self, headers: Mapping[str, str], body: bytes) -> None:
         """Verify ``Signature-256`` over the exact raw ``body`` with the chain at ``SignatureCertChainUrl``."""
-        lowered = {name.lower(): value for name, value in headers.items()}
-        url = lowered.get(CERT_URL_HEADER.lower())
-        encoded_signature = lowered.get(SIGNATURE_HEADER.lower())
+        url = _header(headers, CERT_URL_HEADER)
+        encoded_signature = _header(headers, SIGNATURE_HEADER)
         if not url:
             raise VerificationError(f"missing {CERT_URL_HEADER} header")
         if not encoded_signature:
@@ -299,7 +311,7 @@ class Verifier:
         signature = _decode_signature(encoded_signature)
         chain = self._chain_for(url, self._clock())
         try:
-            chain.public_key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
+            chain.public_key.verify(signature, body, _PADDING, _SHA256)
         except InvalidSignature:
             raise VerificationError("signature does not match body") from None
 

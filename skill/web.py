@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 
@@ -27,6 +28,7 @@ log = logging.getLogger("backcoach.request")
 blueprint = Blueprint("alexa", __name__)
 
 CONFLICT_RETRIES = 5
+_UNSAFE = re.compile(r"[^\x21-\x7e]")
 _DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -50,13 +52,16 @@ def alexa() -> Response:
     ctx = RequestContext(ext["services"])
     request_id, route = "-", "-"
     try:
-        payload = _verified_payload(ext)
+        if request.mimetype != "application/json":
+            raise BadRequest("content type must be application/json", 415)
+        body = request.get_data(cache=False)
+        payload = _verified_payload(ext, body)
         request_id = payload["request"].get("requestId") or "-"
         route = payload["request"]["type"]
-        body = _invoke(ext["skill"], payload, ctx)
+        answer = _invoke(ext["skill"], payload, body, ctx)
         route = ctx.route or route
         status = 200
-        response = Response(body, status=200, mimetype="application/json")
+        response = Response(answer, status=200, mimetype="application/json")
     except BadRequest as exc:
         status, response = exc.status, json_error(exc.reason, exc.status)
         ctx.outcome = f"rejected: {exc.reason}"
@@ -65,10 +70,7 @@ def alexa() -> Response:
     return response
 
 
-def _verified_payload(ext: Mapping) -> dict:
-    if request.mimetype != "application/json":
-        raise BadRequest("content type must be application/json", 415)
-    body = request.get_data(cache=False)
+def _verified_payload(ext: Mapping, body: bytes) -> dict:
     verifier = ext["verifier"]
     if verifier is not None:
         try:
@@ -131,13 +133,27 @@ def _check_skill_id(payload: dict, skill_id: str | None) -> None:
         raise BadRequest("skill id mismatch")
 
 
-def _invoke(skill, payload: dict, ctx: RequestContext) -> str:
+class FreshAttributes(dict):
+    """Session attributes parsed from the body for this attempt alone.
+
+    ask-sdk deep-copies session attributes defensively; these are private to one attempt (a
+    re-run after a conflict parses the body again), so the copy would protect nothing.
+    """
+
+    def __deepcopy__(self, memo: dict) -> FreshAttributes:
+        return self
+
+
+def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> str:
     """Run the skill; on a concurrent update of the same user, re-run it on fresh state."""
-    for _ in range(CONFLICT_RETRIES):
+    for attempt in range(CONFLICT_RETRIES):
         try:
-            envelope = skill.serializer.from_data(payload, RequestEnvelope)
+            envelope = skill.serializer.from_data(payload if attempt == 0 else json.loads(body), RequestEnvelope)
         except SerializationException:
             raise BadRequest("malformed Alexa request envelope") from None
+        session = envelope.session
+        if session is not None and type(session.attributes) is dict:
+            session.attributes = FreshAttributes(session.attributes)
         try:
             response = skill.invoke(envelope, ctx)
         except ConcurrentUpdate:
@@ -151,7 +167,7 @@ def _invoke(skill, payload: dict, ctx: RequestContext) -> str:
 
 def _safe(value: str) -> str:
     """A log field without spaces or control characters (request ids are Alexa's, not the user's)."""
-    return "".join(ch for ch in str(value)[:120] if ch.isprintable() and not ch.isspace()) or "-"
+    return _UNSAFE.sub("", value[:120]) or "-"
 
 
 @blueprint.get("/healthz")

@@ -382,17 +382,29 @@ def test_sqlite_locked_past_busy_timeout(tmp_path: Path, caplog: pytest.LogCaptu
             started = time.monotonic()
             with pytest.raises(StoreUnavailable):
                 store.save(KEY, {"n": attempt}, 1)
-            assert time.monotonic() - started < 1.0
+            # the first call waits out the busy timeout; during the outage the others fail at once
+            assert time.monotonic() - started < (1.0 if attempt == 0 else 0.05)
     finally:
         locker.execute("ROLLBACK")
         locker.close()
-    assert store.save(KEY, {"n": 1}, 1) == 2
+    assert eventually(lambda: store.save(KEY, {"n": 1}, 1)) == 2
     store.close()
     assert store_records(caplog) == [
         (logging.WARNING, "database unavailable: OperationalError (SQLITE_BUSY)"),
         (logging.INFO, "database available again"),
     ]
-    assert len(store_records(caplog, logging.DEBUG)) == 6
+
+
+def eventually(operation, seconds: float = 2.0):
+    """The result of `operation` once the store has noticed the database is back (bounded)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return operation()
+        except StoreUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @pytest.mark.postgres
@@ -413,7 +425,7 @@ def test_postgres_outage_and_recovery(
         assert not store.ping()
     finally:
         postgres_server.start()
-    assert store.load(KEY) == {"n": 1}
+    assert eventually(lambda: store.load(KEY)) == {"n": 1}
     assert store.ping()
     store.close()
     records = store_records(caplog)

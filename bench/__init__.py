@@ -1,0 +1,1 @@
+"""Back Coach's benchmark (see bench/README.md)."""

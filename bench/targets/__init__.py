@@ -1,0 +1,1 @@
+"""WSGI targets the benchmark serves under gunicorn, one module each."""
