@@ -35,6 +35,20 @@ def parser() -> argparse.ArgumentParser:
     e = msub.add_parser("export", help="write deploy/skill-package/interactionModels/custom/<locale>.json")
     e.add_argument("--dir", type=Path, default=None, help="output folder")
     e.set_defaults(func=cmd_model_export)
+
+    c = sub.add_parser("chat", help="talk to the skill as if to an Echo: typed text in, what Alexa says out")
+    c.add_argument("--script", metavar="FILE", help="run the turns in FILE (one utterance or :command a line)")
+    c.add_argument("--locale", default="en-US", help="the device's locale (default en-US)")
+    c.add_argument("--url", help="a running server's /alexa URL instead of an in-process app")
+    c.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for --url (default 10)")
+    c.add_argument("--sign-with", metavar="DIR", help="sign --url requests with the test authority in DIR")
+    c.add_argument("--make-test-ca", metavar="DIR", help="write a test authority for --sign-with to DIR and exit")
+    c.add_argument("--verify", action="store_true", help="in process: verify signatures (requests are signed)")
+    c.add_argument("--db", help="in process: a SQLite file or database URL (default: the instance folder's)")
+    c.add_argument("--user", help="the Alexa user id (default: a new one per run)")
+    c.add_argument("--trace", action="store_true", help="show intents, slots and the rule trace")
+    c.add_argument("--apl", action="store_true", help="a device with a screen (APL)")
+    c.set_defaults(func=cmd_chat)
     return p
 
 
@@ -50,6 +64,11 @@ def cmd_model_export(args: argparse.Namespace, out: TextIO) -> int:
     for path in export(RuleSet(build_plugin_manager()), directory):
         out.write(f"wrote {path}\n")
     return 0
+
+
+def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
+    from .simulator.chat import run
+    return run(args, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,175 @@
+"""AMAZON.NUMBER and AMAZON.DATE: read a spoken phrase into the value Alexa sends, or find them in text.
+
+Values as in ../shared/alexa-platform.md, section 5: numbers as digits ("6", "-3"); a day as
+``2026-11-20``, ``PRESENT_REF`` for "now", a week ``2026-W47``, a weekend ``2026-W47-WE``, a
+month ``2026-11``. Alexa resolves a date without a year, and a bare weekday, to a date on or
+after today ("monday" said on a Sunday is tomorrow); "last monday" is in the past. The words
+come from builtins.toml; phrases arrive in the canonical form of `skill.simulator.text`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from text_to_num import alpha2digit
+
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?|first|second"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a value was found in a text: [start, end) and the value Alexa would send."""
+
+    start: int
+    end: int
+    value: str
+
+
+def _alternatives(phrases: Iterable[str]) -> str:
+    """A regex alternation of literal phrases, longest first."""
+    return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+class NumberReader:
+    """AMAZON.NUMBER: "twenty one" -> "21", "minus three" -> "-3", "6" -> "6"."""
+
+    def __init__(self, words: Mapping) -> None:
+        self.negative = frozenset(words["negative"])
+        number = rf"(?:\d+(?:\.\d+)?|{_alternatives(words['small'])})"
+        self._finder = re.compile(rf"\b(?:(?:{_alternatives(self.negative)}) )?{number}\b")
+
+    def read(self, phrase: str) -> str | None:
+        """The value of a phrase that is one number and nothing else, else None."""
+        parts = phrase.split()
+        sign = ""
+        if len(parts) > 1 and parts[0] in self.negative:
+            sign, parts = "-", parts[1:]
+        text = alpha2digit(" ".join(parts), "en", threshold=0) if parts else ""
+        if not _DIGITS.fullmatch(text):
+            return None
+        return sign + (str(int(text)) if text.isdigit() else text)
+
+    def find(self, text: str) -> list[Span]:
+        """Every number in `text`."""
+        found = []
+        for match in self._finder.finditer(text):
+            value = self.read(match.group())
+            if value is not None:
+                found.append(Span(match.start(), match.end(), value))
+        return found
+
+
+class DateReader:
+    """AMAZON.DATE: relative days, "N days ago", weekdays, "november 20th", ISO dates, weeks, months."""
+
+    def __init__(self, words: Mapping) -> None:
+        names = words["names"]
+        self.weekdays = {name: i for i, name in enumerate(names["weekdays"])}
+        self.months = {name: i + 1 for i, name in enumerate(names["months"])}
+        self.present = frozenset(words["present"])
+        self.days: dict[str, int] = dict(words["days"])
+        self.units: dict[str, int] = dict(names["units"])
+        self.weeks: dict[str, int] = dict(names["weeks"])
+        self.weekends: dict[str, int] = dict(names["weekends"])
+        self.month_offsets: dict[str, int] = dict(names["month_offsets"])
+        self.modifiers = {**{m: "coming" for m in names["coming"]},
+                          **{m: "following" for m in names["following"]},
+                          **{m: "previous" for m in names["previous"]}}
+        weekday, month = _alternatives(self.weekdays), _alternatives(self.months)
+        fixed = [*self.present, *self.days, *self.weeks, *self.weekends, *self.month_offsets]
+        self._grammar = [
+            (re.compile(rf"(?P<phrase>{_alternatives(fixed)})"), self._fixed),
+            (re.compile(rf"(?P<n>\d+|a|an|one|two) (?P<unit>{_alternatives(self.units)}) "
+                        rf"(?:{_alternatives(names['ago'])})"), self._ago),
+            (re.compile(rf"(?:(?P<mod>{_alternatives(self.modifiers)}) )?(?P<weekday>{weekday})"),
+             self._weekday),
+            (re.compile(rf"(?:on )?(?:the )?(?P<day>{_ORDINAL}) (?:of )?(?P<month>{month})"
+                        r"(?: (?P<year>\d{4}))?"), self._day_of_month),
+            (re.compile(rf"(?:on )?(?P<month>{month}) (?:the )?(?P<day>{_ORDINAL})(?: (?P<year>\d{{4}}))?"),
+             self._day_of_month),
+            (re.compile(r"(?P<year>\d{4}) (?P<month>\d{1,2}) (?P<day>\d{1,2})"), self._iso),
+            (re.compile(rf"(?:in )?(?P<month>{month})"), self._month),
+        ]
+        self._finders = [re.compile(rf"\b(?:{rule.pattern})\b") for rule, _ in self._grammar]
+
+    # ------------------------------------------------------------------ reading
+    def read(self, phrase: str, today: date) -> str | None:
+        """The value of a phrase that is one date and nothing else, else None."""
+        for rule, convert in self._grammar:
+            match = rule.fullmatch(phrase)
+            if match:
+                return convert(match, today)
+        return None
+
+    def find(self, text: str, today: date) -> list[Span]:
+        """The dates in `text`, longest first where they overlap."""
+        found = []
+        for finder in self._finders:
+            for match in finder.finditer(text):
+                value = self.read(match.group(), today)
+                if value is not None:
+                    found.append(Span(match.start(), match.end(), value))
+        found.sort(key=lambda s: (s.start - s.end, s.start))
+        kept: list[Span] = []
+        for span in found:
+            if all(span.end <= k.start or span.start >= k.end for k in kept):
+                kept.append(span)
+        return sorted(kept, key=lambda s: s.start)
+
+    # ------------------------------------------------------------------ the grammar's values
+    def _fixed(self, match: re.Match, today: date) -> str:
+        phrase = match["phrase"]
+        if phrase in self.present:
+            return "PRESENT_REF"
+        if phrase in self.days:
+            return (today + timedelta(days=self.days[phrase])).isoformat()
+        if phrase in self.month_offsets:
+            index = today.year * 12 + today.month - 1 + self.month_offsets[phrase]
+            return f"{index // 12:04d}-{index % 12 + 1:02d}"
+        weekend = phrase in self.weekends
+        offset = self.weekends[phrase] if weekend else self.weeks[phrase]
+        year, week, _ = (today + timedelta(weeks=offset)).isocalendar()
+        return f"{year:04d}-W{week:02d}" + ("-WE" if weekend else "")
+
+    def _ago(self, match: re.Match, today: date) -> str:
+        count = match["n"]
+        number = 1 if count in ("a", "an", "one") else 2 if count == "two" else int(count)
+        return (today - timedelta(days=number * self.units[match["unit"]])).isoformat()
+
+    def _weekday(self, match: re.Match, today: date) -> str:
+        ahead = (self.weekdays[match["weekday"]] - today.weekday()) % 7
+        mode = self.modifiers.get(match["mod"] or "", "coming")
+        if mode == "following" and ahead == 0:
+            ahead = 7
+        elif mode == "previous":
+            ahead = ahead - 7
+        return (today + timedelta(days=ahead)).isoformat()
+
+    def _day_of_month(self, match: re.Match, today: date) -> str | None:
+        day = int(alpha2digit(match["day"], "en", threshold=0).rstrip("stndrh"))
+        month = self.months[match["month"]]
+        if match["year"]:
+            return _iso(int(match["year"]), month, day)
+        value = _iso(today.year, month, day)
+        if value is not None and value < today.isoformat():
+            return _iso(today.year + 1, month, day)  # no year said: on or after today
+        return value
+
+    def _iso(self, match: re.Match, today: date) -> str | None:
+        return _iso(int(match["year"]), int(match["month"]), int(match["day"]))
+
+    def _month(self, match: re.Match, today: date) -> str:
+        month = self.months[match["month"]]
+        year = today.year if month >= today.month else today.year + 1
+        return f"{year:04d}-{month:02d}"
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None

@@ -1,0 +1,46 @@
+"""The canonical form of words, so that what was said and the samples compare word for word.
+
+Lower case, apostrophes kept, other punctuation gone, typed spellings fixed ("im" -> "i'm"),
+and numbers from three up written in digits (text2num: "twenty one" -> "21", "six out of ten"
+-> "6 out of 10"; "one" and "two" stay words, as in "one leg"). Utterances and the literal parts
+of sample utterances go through the same function.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from importlib import resources
+
+from text_to_num import alpha2digit
+
+_FRACTION = re.compile(r"(\d+)\s*/\s*(\d+)")
+_NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
+_DROP = re.compile(r"[^a-z0-9'. ]+")
+_STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
+_EDGE_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+
+
+@functools.cache
+def builtins() -> dict:
+    """skill/simulator/builtins.toml, read once: built-in intents, launch phrases, date words."""
+    text = resources.files("skill.simulator").joinpath("builtins.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _words(text: str) -> str:
+    """`text` as lower-case words without punctuation, spellings fixed, numbers not converted."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = _NEGATIVE.sub("minus ", _FRACTION.sub(r"\1 out of \2", text))
+    text = text.replace("-", " ").replace("_", " ")
+    text = _EDGE_APOSTROPHE.sub(" ", _STRAY_DOT.sub(" ", _DROP.sub(" ", text)))
+    spellings = builtins()["normalise"]["spellings"]
+    return " ".join(spellings.get(word, word) for word in text.split())
+
+
+@functools.lru_cache(maxsize=4096)
+def canonical(text: str) -> str:
+    """The canonical form of `text` (see the module docstring)."""
+    plain = _words(text)
+    return alpha2digit(plain, "en") if plain else plain
