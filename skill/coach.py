@@ -100,7 +100,8 @@ def finish(t: Turn, count: int) -> Reply:
     t.conv.routine = None
     t.profile.progress = None
     done = t.profile.count("routines")
-    speech = Speech(tx.line("stretch.done", count=count), tx.line("stretch.praise"))
+    speech = Speech(tx.line("stretch.done_one" if count == 1 else "stretch.done", count=count),
+                    tx.line("stretch.praise"))
     if done > 1:
         speech.say(tx.line("stretch.praise_count", count=done))
     speech.say(tx.line("stretch.done_advice"))

@@ -291,10 +291,13 @@ def _adjust_routine(t: Turn, routine: Routine, assessment, ack: Speech) -> Reply
     kept = [i for i in rest if i in allowed]
     if kept != rest:
         ack.say(t.texts.line("stretch.changed"))
-    if not kept:
+    if not kept:  # nothing left that is right for the user now: stop, without praise
         t.conv.routine = None
         t.profile.progress = None
-        return coach.finish(t, len(done))
+        answers.tier_advice(t, assessment, ack)
+        question = t.texts.line("answer.anything_else")
+        t.conv.ask = "anything_else"
+        return t.ask(ack.say(question), question, outcome="routine stopped")
     new = Routine(done + kept, len(done))
     answers.tier_advice(t, assessment, ack)
     return coach.step(t, new, ack)
@@ -549,6 +552,8 @@ def yes(t: Turn) -> Reply:
     if ask == "anything_else":
         tx = t.texts
         return t.ask(Speech(tx.line("launch.question")), tx.line("launch.reprompt"))
+    if t.conv.routine is not None:  # "okay" after "say next when you're ready"
+        return next_(t)
     return fallback(t)
 
 

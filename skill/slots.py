@@ -4,7 +4,8 @@ AMAZON.DATE arrives in several forms (../shared/alexa-platform.md, section 5.2):
 (``2026-11-20``), ``PRESENT_REF`` ("now"), a week (``2026-W47``, ``2026-W47-WE``), a month, a
 year, a decade, a season, or with unspecified parts (``XXXX-11-20``). Alexa resolves a weekday
 name to the *coming* day ("Monday" said on a Wednesday is next Monday), while a spasm always
-started in the past: a date up to six days ahead is read as the same weekday of the past week.
+started in the past: a date up to six days ahead is read as the same weekday of the past week, and
+a date up to a year ahead as that date last year ("November 20th" said on the 22nd).
 AMAZON.NUMBER arrives as digits, sometimes "?" when Alexa could not tell.
 """
 
@@ -71,11 +72,12 @@ def onset_date(raw: str | None, today: date) -> Parsed:
         value = date(today.year if year == "XXXX" else int(year), int(month), int(day))
     except ValueError:
         return Parsed(problem="invalid")
-    if year == "XXXX" and value > today:
-        value = _last_year(value)
     if value > today:
-        if (value - today).days <= 6:
+        ahead = (value - today).days
+        if ahead <= 6:
             value -= timedelta(days=7)  # "Monday" resolved to the coming Monday
+        elif year == "XXXX" or ahead <= 366:
+            value = _last_year(value)  # "November 20th" resolved to the coming one
         else:
             return Parsed(problem="future")
     if (today - value).days > MAX_DAYS_AGO:

@@ -34,9 +34,24 @@ def contract() -> dict:
 
 
 def spoken(text: str) -> str:
-    """A slot value as Alexa wants it: lower-case words, apostrophes, no digits or symbols."""
+    """A slot value as Alexa wants it: lower-case words (numbers spelt out), apostrophes, no symbols."""
     text = text.lower().replace("_", " ").replace("-", " ").replace("’", "'")
+    text = re.sub(r"\d+", lambda m: number_words(int(m.group())), text)
     return " ".join(re.sub(r"[^a-z' ]+", " ", text).split())
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """0-99 in words ("fifty", "twenty one"); larger numbers digit by digit."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    return " ".join(_ONES[int(d)] for d in str(n))
 
 
 def _value(ident: str, names: list[str]) -> dict:

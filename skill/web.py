@@ -58,7 +58,7 @@ def alexa() -> Response:
         payload = _verified_payload(ext, body)
         request_id = payload["request"].get("requestId") or "-"
         route = payload["request"]["type"]
-        answer = _invoke(ext["skill"], payload, body, ctx)
+        answer = _DUMPS(_invoke(ext["skill"], payload, body, ctx))
         route = ctx.route or route
         status = 200
         response = Response(answer, status=200, mimetype="application/json")
@@ -144,7 +144,18 @@ class FreshAttributes(dict):
         return self
 
 
-def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> str:
+def run_skill(payload: dict) -> tuple[dict, RequestContext]:
+    """Run an envelope through the skill in process, without signature checks (the console's way in).
+
+    :raises BadRequest: when the envelope is malformed (same checks as POST /alexa).
+    """
+    ext = current_app.extensions["backcoach"]
+    ctx = RequestContext(ext["services"])
+    _check_shape(payload)
+    return _invoke(ext["skill"], payload, json.dumps(payload).encode(), ctx), ctx
+
+
+def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> dict:
     """Run the skill; on a concurrent update of the same user, re-run it on fresh state."""
     for attempt in range(CONFLICT_RETRIES):
         try:
@@ -161,7 +172,7 @@ def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> str:
             continue
         except DeletionFailed:
             raise BadRequest("could not delete the user's data now; please retry", 503) from None
-        return _DUMPS(skill.serializer.serialize(response))
+        return skill.serializer.serialize(response)
     raise BadRequest("too many concurrent updates of this user; please retry", 503)
 
 

@@ -106,7 +106,7 @@ def test_an_onset_date_counts_days_and_a_weekday_means_the_past_one(device):
 
 
 @pytest.mark.parametrize("slots,fragment", [
-    ({"onsetDate": "2026-12-25"}, "That date is in the future."),
+    ({"onsetDate": "2028-01-01"}, "That date is in the future."),
     ({"onsetDate": "2026-W47"}, "I need the day it started."),
     ({"onsetDate": "tomorrow-ish"}, "I didn't catch when it started."),
     ({"daysAgo": "-3"}, "That date is in the future."),
@@ -125,6 +125,14 @@ def test_odd_pain_values_are_asked_again(device, value):
     a = device.say_intent("ReportPainIntent", painLevel=value)
     assert "number from 0 to 10" in a.speech and not a.ended
     assert "case" not in a.attributes or "pain" not in a.attributes["case"]
+
+
+def test_a_date_without_a_year_that_alexa_put_next_year_means_last_year(device):
+    # "November twentieth" said on 23 November 2026 resolves to the coming one, 2027-11-20.
+    for value in ("2027-11-20", "XXXX-11-20"):
+        device.new_session()
+        answer = device.say_intent("ReportOnsetIntent", onsetDate=value)
+        assert "3 days ago" in answer.speech and answer.attributes["case"]["onset"] == "2026-11-20"
 
 
 def test_present_ref_means_today(device):

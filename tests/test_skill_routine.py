@@ -192,3 +192,28 @@ def test_counts_of_completed_routines_are_praised(device):
 def test_next_without_a_routine_offers_one(device):
     a = device.say_intent("AMAZON.NextIntent")
     assert "don't have a routine in progress" in a.speech and a.speech.endswith("?")
+
+
+def test_yes_during_a_routine_means_next(device):
+    start_routine(device)
+    assert step_number(device.say_intent("AMAZON.YesIntent"))[0] == 2
+
+
+def test_a_single_stretch_ends_with_singular_praise(device):
+    device.say_intent("ReportOnsetIntent", daysAgo="5")
+    device.say_intent("ReportPainIntent", painLevel="2")
+    device.say_intent("AMAZON.NoIntent")
+    device.say_intent("StartStretchIntent", stretch=("cat cow", "cat_cow", "STRETCH"))
+    done = device.say_intent("AMAZON.NextIntent")
+    assert "That's your stretch done." in done.speech and "1 stretches" not in done.speech
+
+
+def test_a_symptom_that_rules_out_every_remaining_stretch_stops_without_praise(device):
+    device.say_intent("ReportOnsetIntent", daysAgo="30")
+    device.say_intent("ReportPainIntent", painLevel="0")
+    device.say_intent("AMAZON.NoIntent")
+    device.say_intent("StartStretchIntent", stretch=("toe touch", "seated_forward_bend", "STRETCH"))
+    stopped = device.say_intent("ReportSymptomIntent", symptom=("pins and needles in my foot", "leg_tingling", "SYMPTOM"))
+    assert "taken out the stretches" in stopped.speech and "Book an appointment" in stopped.speech
+    assert "Well done" not in stopped.speech and "routine" not in stopped.attributes
+    assert stopped.speech.endswith("?")
