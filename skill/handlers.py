@@ -83,10 +83,14 @@ def navigate_home(t: Turn) -> Reply:
     if routine is not None:
         t.profile.progress = routine
     t.conv.routine = None
+    return _home(t)
+
+
+def _home(t: Turn) -> Reply:
+    """Back to the start: nothing pending, "What would you like to do?"."""
     t.conv.ask = None
     t.conv.goal = None
-    tx = t.texts
-    return t.ask(Speech(tx.line("launch.question")), tx.line("launch.reprompt"))
+    return t.ask(Speech(t.texts.line("launch.question")), t.texts.line("launch.reprompt"))
 
 
 def fallback(t: Turn) -> Reply:
@@ -488,10 +492,7 @@ def start_over(t: Turn) -> Reply:
     routine = t.conv.routine or t.profile.progress
     if routine is not None:
         return coach.step(t, Routine(routine.ids, 0))
-    t.conv.goal = None
-    t.conv.ask = None
-    tx = t.texts
-    return t.ask(Speech(tx.line("launch.question")), tx.line("launch.reprompt"))
+    return _home(t)
 
 
 # ---------------------------------------------------------------------- advice
@@ -550,8 +551,7 @@ def yes(t: Turn) -> Reply:
         t.conv.goal = "exercise"
         return proceed(t)
     if ask == "anything_else":
-        tx = t.texts
-        return t.ask(Speech(tx.line("launch.question")), tx.line("launch.reprompt"))
+        return _home(t)
     if t.conv.routine is not None:  # "okay" after "say next when you're ready"
         return next_(t)
     return fallback(t)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from skill.simulator import envelopes as env
+from skill.simulator.responses import ResponseView
 from skill.speech import response_problems, strip_ssml
 
 #: Alexa's API endpoint in tests: a closed local port, so time-zone lookups fail fast (UTC).
@@ -21,20 +22,16 @@ SPEECH_LOG: list[tuple[str, list[str]]] = []
 
 
 @dataclass
-class Answer:
+class Answer(ResponseView):
     """One HTTP response of POST /alexa, with the parts tests look at."""
 
     status: int
-    json: dict
+    body: dict
     request: dict = field(repr=False)
 
     @property
-    def response(self) -> dict:
-        return self.json.get("response") or {}
-
-    @property
-    def ssml(self) -> str:
-        return (self.response.get("outputSpeech") or {}).get("ssml", "")
+    def json(self) -> dict:
+        return self.body
 
     @property
     def speech(self) -> str:
@@ -42,26 +39,11 @@ class Answer:
 
     @property
     def reprompt(self) -> str:
-        return strip_ssml(((self.response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml", ""))
+        return strip_ssml(self.reprompt_ssml)
 
     @property
     def ended(self) -> bool:
-        return self.response.get("shouldEndSession") is not False
-
-    @property
-    def attributes(self) -> dict:
-        return self.json.get("sessionAttributes") or {}
-
-    @property
-    def directives(self) -> list[dict]:
-        return self.response.get("directives") or []
-
-    def directive(self, kind: str) -> dict | None:
-        return next((d for d in self.directives if d.get("type") == kind), None)
-
-    @property
-    def card(self) -> dict | None:
-        return self.response.get("card")
+        return not self.open
 
 
 class Device:

@@ -24,6 +24,7 @@ from skill.speech import strip_ssml
 from skill.state import Conversation
 
 from . import envelopes as env
+from .responses import ResponseView
 from .resolver import Resolution, Resolver
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def readable(ssml: str) -> str:
 
 
 @dataclass(frozen=True)
-class Turn:
+class Turn(ResponseView):
     """One exchange: what was said, how it was read, what the skill answered.
 
     resolution: None for requests nobody said (a session ending); note: what the device did
@@ -114,37 +115,12 @@ class Turn:
         return self.resolution.slots if self.resolution else {}
 
     @property
-    def response(self) -> dict:
-        return self.body.get("response") or {}
-
-    @property
-    def ssml(self) -> str:
-        return (self.response.get("outputSpeech") or {}).get("ssml", "")
-
-    @property
     def speech(self) -> str:
         return readable(self.ssml)
 
     @property
     def reprompt(self) -> str:
-        return readable(((self.response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml", ""))
-
-    @property
-    def open(self) -> bool:
-        return self.response.get("shouldEndSession") is False
-
-    @property
-    def directives(self) -> list[dict]:
-        return self.response.get("directives") or []
-
-    @property
-    def elicits(self) -> str | None:
-        """The slot a Dialog.ElicitSlot directive asks for, if any."""
-        return next((d.get("slotToElicit") for d in self.directives if d.get("type") == "Dialog.ElicitSlot"), None)
-
-    @property
-    def card(self) -> dict | None:
-        return self.response.get("card")
+        return readable(self.reprompt_ssml)
 
     @property
     def error(self) -> str | None:
