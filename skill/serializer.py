@@ -163,7 +163,8 @@ class FastSerializer(DefaultSerializer):
         """
         has_child = hasattr(cls, "get_real_child_model")
         attribute_map = dict(getattr(cls, "attribute_map", {}))
-        fields = {attribute_map.get(attr, attr): [attr, kind, None] for attr, kind in cls.deserialized_types.items()}
+        fields = {attribute_map.get(attr, attr): [attr, kind, None, _PRIMITIVES.get(kind)]
+                  for attr, kind in cls.deserialized_types.items()}
         template = cls().__dict__
         own_name = f"{cls.__module__}.{cls.__name__}"
 
@@ -173,8 +174,8 @@ class FastSerializer(DefaultSerializer):
                 field = fields.get(key)
                 if field is None:
                     values[key] = value
-                elif value is None:
-                    values[field[0]] = None
+                elif value is None or type(value) is field[3]:  # None, or already the right primitive
+                    values[field[0]] = value
                 else:
                     convert_field = field[2]
                     if convert_field is None:

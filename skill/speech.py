@@ -46,7 +46,8 @@ class Speech:
     def say(self, *sentences: str) -> Speech:
         """Add sentences (plain text)."""
         for sentence in sentences:
-            sentence = " ".join(sentence.split())
+            if "\n" in sentence or "  " in sentence or sentence[:1].isspace() or sentence[-1:].isspace():
+                sentence = " ".join(sentence.split())
             if sentence:
                 self._ssml.append(escape(sentence))
                 self._text.append(sentence)

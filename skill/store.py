@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import json
 import logging
 import math
 import os
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
+import orjson
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
@@ -66,10 +66,12 @@ _SQLITE_UNAVAILABLE = frozenset(
 _WAL_RETRY_SECONDS = 0.005
 #: During an outage, one call per this many seconds tries the database; the others fail at once.
 RETRY_AFTER = 0.5
+# A busy SQLite file is retried from here with short, doubling pauses until the timeout: write
+# transactions last microseconds, while SQLite's own busy handler sleeps a millisecond or more.
+_BUSY_FIRST_PAUSE = 0.00005
+_BUSY_MAX_PAUSE = 0.002
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-_DECODER = json.JSONDecoder()
-_EMPTY_JSON = _ENCODER.encode({})
+_EMPTY_JSON = "{}"
 
 # SQL is written once, with "?" placeholders; each engine translates it once (Engine.sql).
 _SELECT_STATE = "SELECT attributes, version FROM user_state WHERE user_key = ?"
@@ -138,6 +140,7 @@ class _Engine(Protocol):
 
     errors: tuple[type[BaseException], ...]
     user_tables_sql: str
+    timeout: float
 
     def sql(self, text: str) -> str:
         """Translate SQL written with "?" placeholders to the driver's style."""
@@ -154,6 +157,9 @@ class _Engine(Protocol):
     def lock_schema(self, conn: Any) -> None:
         """Serialise schema migrations across processes (inside a transaction)."""
 
+    def is_busy(self, exc: BaseException) -> bool:
+        """Tell whether an engine error means another connection holds a lock for a moment."""
+
     def is_unavailable(self, exc: BaseException) -> bool:
         """Tell whether an engine error means the database cannot be reached or locked."""
 
@@ -162,7 +168,7 @@ class _Engine(Protocol):
 
 
 class _SqliteEngine:
-    """SQLite in WAL mode: one connection per thread, busy timeout from ``timeout``."""
+    """SQLite in WAL mode: one connection per thread; a busy file is retried for ``timeout`` seconds."""
 
     errors: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
     user_tables_sql = (
@@ -172,7 +178,7 @@ class _SqliteEngine:
 
     def __init__(self, path: Path, timeout: float) -> None:
         self._path = path
-        self._timeout = timeout
+        self.timeout = timeout
         self._local = threading.local()
 
     def sql(self, text: str) -> str:
@@ -192,7 +198,8 @@ class _SqliteEngine:
     def _connect(self) -> sqlite3.Connection:
         """Open the file (creating it and its directory) in autocommit mode with WAL."""
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None)
+        # timeout=0: a busy file fails at once and SqlStore retries it with short pauses.
+        conn = sqlite3.connect(self._path, timeout=0, isolation_level=None)
         try:
             self._enable_wal(conn)
             # With WAL, NORMAL never corrupts; a power loss may only drop the last commits.
@@ -208,7 +215,7 @@ class _SqliteEngine:
         Changing the journal mode does not wait for the busy timeout, so concurrent first
         opens of a fresh database would otherwise fail with SQLITE_BUSY at once.
         """
-        deadline = time.monotonic() + self._timeout
+        deadline = time.monotonic() + self.timeout
         while True:
             try:
                 mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -235,6 +242,11 @@ class _SqliteEngine:
 
     def lock_schema(self, conn: sqlite3.Connection) -> None:
         """Nothing to do: BEGIN IMMEDIATE already excludes every other writer."""
+
+    def is_busy(self, exc: BaseException) -> bool:
+        """Another connection holds the lock right now (worth a short wait)."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
     def is_unavailable(self, exc: BaseException) -> bool:
         """Busy/locked/unopenable/I/O errors are outages; anything else is a bug."""
@@ -285,6 +297,7 @@ class _PostgresEngine:
         )
         self._opened = False
         self._open_lock = threading.Lock()
+        self.timeout = timeout
 
     def sql(self, text: str) -> str:
         """psycopg takes %s placeholders (and a literal % must be doubled)."""
@@ -330,6 +343,10 @@ class _PostgresEngine:
     def lock_schema(self, conn: Any) -> None:
         """Transaction-scoped advisory lock: other processes wait until we commit."""
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_MIGRATION_LOCK_ID,))
+
+    def is_busy(self, exc: BaseException) -> bool:
+        """PostgreSQL waits for row locks itself (bounded by statement_timeout): never retried here."""
+        return False
 
     def is_unavailable(self, exc: BaseException) -> bool:
         """Connection, timeout, shutdown and pool errors are outages; others are bugs."""
@@ -450,7 +467,7 @@ class SqlStore:
         if row is None:
             return VersionedAttributes()
         text, version = row
-        return VersionedAttributes(_DECODER.decode(text), version=version, loaded_json=text)
+        return VersionedAttributes(orjson.loads(text), version=version, loaded_json=text)
 
     def save(self, user_key: str, attributes: Mapping[str, Any], expected_version: int) -> int:
         """Write the attributes if the stored version is still ``expected_version``.
@@ -459,7 +476,7 @@ class SqlStore:
         changed (or appeared) since it was loaded. A VersionedAttributes whose JSON is
         unchanged is not written at all; after a write it carries the new version.
         """
-        text = _ENCODER.encode(attributes if isinstance(attributes, dict) else dict(attributes))
+        text = orjson.dumps(attributes if isinstance(attributes, dict) else dict(attributes)).decode()
         versioned = isinstance(attributes, VersionedAttributes)
         if versioned and attributes.version == expected_version and attributes.loaded_json == text:
             return expected_version
@@ -500,21 +517,29 @@ class SqlStore:
         if not self._health.may_try():
             raise StoreUnavailable("database unavailable (next try shortly)")
         engine = self._engine
-        try:
-            conn = engine.acquire()
+        deadline, pause = 0.0, _BUSY_FIRST_PAUSE
+        while True:
             try:
-                if not self._schema_ready:
-                    self._migrate(conn)
-                result = operation(conn)
-            finally:
-                engine.release(conn)
-        except engine.errors as exc:
-            if not engine.is_unavailable(exc):
-                raise
-            self._health.failed(exc)
-            raise StoreUnavailable(f"database unavailable: {_describe(exc)}") from exc
-        self._health.succeeded()
-        return result
+                conn = engine.acquire()
+                try:
+                    if not self._schema_ready:
+                        self._migrate(conn)
+                    result = operation(conn)
+                finally:
+                    engine.release(conn)
+            except engine.errors as exc:
+                if engine.is_busy(exc):  # another writer holds the lock for microseconds: wait briefly
+                    deadline = deadline or time.monotonic() + engine.timeout
+                    if time.monotonic() + pause < deadline:
+                        time.sleep(pause)
+                        pause = min(pause * 2, _BUSY_MAX_PAUSE)
+                        continue
+                if not engine.is_unavailable(exc):
+                    raise
+                self._health.failed(exc)
+                raise StoreUnavailable(f"database unavailable: {_describe(exc)}") from exc
+            self._health.succeeded()
+            return result
 
     def _delete_rows(self, conn: Any, user_key: str) -> int:
         """Delete the user's rows from all per-user tables in one transaction."""

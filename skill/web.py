@@ -8,12 +8,12 @@ conflict re-runs the request on fresh state; nothing is written for a rejected r
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from collections.abc import Mapping
 
+import orjson
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_model import RequestEnvelope
 from flask import Blueprint, Flask, Response, current_app, request
@@ -29,7 +29,7 @@ blueprint = Blueprint("alexa", __name__)
 
 CONFLICT_RETRIES = 5
 _UNSAFE = re.compile(r"[^\x21-\x7e]")
-_DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_DUMPS = orjson.dumps
 
 
 class BadRequest(Exception):
@@ -78,7 +78,7 @@ def _verified_payload(ext: Mapping, body: bytes) -> dict:
         except VerificationError as exc:
             raise BadRequest(exc.reason) from None
     try:
-        payload = json.loads(body)
+        payload = orjson.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("body is not valid JSON") from None
     _check_shape(payload)
@@ -152,14 +152,14 @@ def run_skill(payload: dict) -> tuple[dict, RequestContext]:
     ext = current_app.extensions["backcoach"]
     ctx = RequestContext(ext["services"])
     _check_shape(payload)
-    return _invoke(ext["skill"], payload, json.dumps(payload).encode(), ctx), ctx
+    return _invoke(ext["skill"], payload, orjson.dumps(payload), ctx), ctx
 
 
 def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> dict:
     """Run the skill; on a concurrent update of the same user, re-run it on fresh state."""
     for attempt in range(CONFLICT_RETRIES):
         try:
-            envelope = skill.serializer.from_data(payload if attempt == 0 else json.loads(body), RequestEnvelope)
+            envelope = skill.serializer.from_data(payload if attempt == 0 else orjson.loads(body), RequestEnvelope)
         except SerializationException:
             raise BadRequest("malformed Alexa request envelope") from None
         session = envelope.session
