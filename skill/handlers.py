@@ -311,7 +311,10 @@ def _adjust_routine(t: Turn, routine: Routine, assessment, ack: Speech) -> Reply
 def _goal_exercise(t: Turn, assessment, ack: Speech) -> Reply:
     t.conv.activity = None  # answered now (the assessment includes it)
     speech = ack.extend(answers.exercise_answer(t, assessment))
-    if t.rules.candidates(assessment.case, assessment):
+    if assessment.max_activity == "rest" and t.rules.candidates(assessment.case, assessment):
+        question = t.texts.line("answer.offer_breathing")  # at rest: breathing, not stretches
+        t.conv.ask = "start_routine"
+    elif t.rules.candidates(assessment.case, assessment):
         question = t.texts.line("answer.offer_stretch")
         t.conv.ask = "offer_stretch"
     else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rules import Case
+from rules.models import MAX_DAYS
 
 #: Pending questions: how the next "yes", "no" or bare answer is read.
 ASKS = frozenset({
@@ -128,7 +129,7 @@ class Conversation:
 
     def days_since_onset(self, today: date) -> int | None:
         onset = self.onset
-        return None if onset is None else max(0, (today - onset).days)
+        return None if onset is None else min(max(0, (today - onset).days), MAX_DAYS)
 
     def case(self, today: date, symptoms: Set[str] | None = None, activities: Set[str] | None = None) -> Case:
         """The rules' view of what we know (limited to known `symptoms` and `activities` when given)."""

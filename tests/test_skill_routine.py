@@ -217,3 +217,18 @@ def test_a_symptom_that_rules_out_every_remaining_stretch_stops_without_praise(d
     assert "taken out the stretches" in stopped.speech and "Book an appointment" in stopped.speech
     assert "Well done" not in stopped.speech and "routine" not in stopped.attributes
     assert stopped.speech.endswith("?")
+
+
+def test_at_rest_the_exercise_answer_offers_breathing_and_yes_starts_it(device):
+    device.say_intent("CanIExerciseIntent", daysAgo="1", painLevel="2")
+    answer = device.say_intent("AMAZON.NoIntent")
+    assert answer.speech.endswith("guide you through some relaxed breathing?")
+    start = device.say_intent("AMAZON.YesIntent")
+    assert "deep belly breathing" in start.speech and "Shall we start" not in start.speech
+
+
+def test_an_onset_beyond_ten_years_in_the_session_still_gets_an_answer(device):
+    device.attributes = {"case": {"onset": "2001-01-01", "pain": 1, "screened": True}}
+    device.new = False
+    answer = device.say_intent("CanIExerciseIntent")
+    assert answer.status == 200 and "something went wrong" not in answer.speech

@@ -135,10 +135,13 @@ class DateReader:
         year, week, _ = (today + timedelta(weeks=offset)).isocalendar()
         return f"{year:04d}-W{week:02d}" + ("-WE" if weekend else "")
 
-    def _ago(self, match: re.Match, today: date) -> str:
+    def _ago(self, match: re.Match, today: date) -> str | None:
         count = match["n"]
         number = 1 if count in ("a", "an", "one") else 2 if count == "two" else int(count)
-        return (today - timedelta(days=number * self.units[match["unit"]])).isoformat()
+        try:
+            return (today - timedelta(days=number * self.units[match["unit"]])).isoformat()
+        except (OverflowError, ValueError):  # before year 1: not a date Alexa would send
+            return None
 
     def _weekday(self, match: re.Match, today: date) -> str:
         ahead = (self.weekdays[match["weekday"]] - today.weekday()) % 7

@@ -30,7 +30,7 @@ from .resolver import Resolution, Resolver
 if TYPE_CHECKING:
     from flask import Flask
 
-    from rules import RuleSet
+    from rules import Assessment, RuleSet
 
 #: Where the skill looks up the device's time zone: refused at once, so it answers in UTC.
 DEAD_API = "http://127.0.0.1:9"
@@ -81,12 +81,35 @@ def _json(raw: bytes) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _pause_ms(breaks: str) -> int:
+    """The total length in milliseconds of a run of ``<break>`` tags."""
+    return sum(int(n) * (1 if unit == "ms" else 1000) for n, unit in _BREAK_TIME.findall(breaks))
+
+
 def readable(ssml: str) -> str:
     """Plain text of SSML with each run of pauses shown as its total length: ``[10 s]``, ``[0.6 s]``."""
-    def pause(match: re.Match) -> str:
-        millis = sum(int(n) * (1 if unit == "ms" else 1000) for n, unit in _BREAK_TIME.findall(match.group()))
-        return f" [{millis / 1000:g} s] "
-    return strip_ssml(_BREAKS.sub(pause, ssml))
+    return strip_ssml(_BREAKS.sub(lambda match: f" [{_pause_ms(match.group()) / 1000:g} s] ", ssml))
+
+
+def segments(ssml: str) -> list[tuple[str, int]]:
+    """SSML as (plain text, pause in milliseconds after it) pieces, for a speech synthesiser
+    without SSML (the browser's); a leading pause has empty text, a last piece without pause 0."""
+    pieces, start = [], 0
+    for match in _BREAKS.finditer(ssml):
+        pieces.append((strip_ssml(ssml[start:match.start()]), _pause_ms(match.group())))
+        start = match.end()
+    tail = strip_ssml(ssml[start:])
+    return [*pieces, (tail, 0)] if tail else pieces
+
+
+def session_assessment(attributes: Mapping, today: date, rules: RuleSet) -> Assessment:
+    """The rules' assessment of the case that session attributes hold, as the skill rebuilds it.
+
+    :raises ValueError: when the attributes hold a fact the rules refuse (e.g. an onset over
+        ten years ago in attributes nobody checked).
+    """
+    case = Conversation(dict(attributes)).case(today, frozenset(rules.symptoms), frozenset(rules.activities))
+    return rules.assess(case)
 
 
 @dataclass(frozen=True)
@@ -283,6 +306,4 @@ class Device:
         if self._rules is None:
             from rules import default_rules
             self._rules = default_rules()
-        conversation = Conversation(dict(answer.get("sessionAttributes") or {}))
-        case = conversation.case(self.today(), frozenset(self._rules.symptoms))
-        return self._rules.assess(case).explain()
+        return session_assessment(answer.get("sessionAttributes") or {}, self.today(), self._rules).explain()
