@@ -38,6 +38,7 @@ class RequestContext:
 
     services: Services
     outcome: str = "unhandled"
+    retries: int = 0
     route: str = ""
 
 

@@ -8,7 +8,9 @@ conflict re-runs the request on fresh state; nothing is written for a rejected r
 
 from __future__ import annotations
 
+import itertools
 import logging
+import random
 import re
 import time
 from collections.abc import Mapping
@@ -27,7 +29,9 @@ from .verify import VerificationError
 log = logging.getLogger("backcoach.request")
 blueprint = Blueprint("alexa", __name__)
 
-CONFLICT_RETRIES = 5
+#: Seconds a request may spend re-running after concurrent updates of the same user.
+CONFLICT_BUDGET = 2.0
+CONFLICT_MAX_PAUSE = 0.05
 _UNSAFE = re.compile(r"[^\x21-\x7e]")
 _DUMPS = orjson.dumps
 
@@ -65,8 +69,8 @@ def alexa() -> Response:
     except BadRequest as exc:
         status, response = exc.status, json_error(exc.reason, exc.status)
         ctx.outcome = f"rejected: {exc.reason}"
-    log.info("request=%s route=%s outcome=%s status=%d ms=%.1f", _safe(request_id), _safe(route),
-             ctx.outcome, status, (time.perf_counter() - started) * 1000)
+    log.info("request=%s route=%s outcome=%s status=%d retries=%d ms=%.1f", _safe(request_id), _safe(route),
+             ctx.outcome, status, ctx.retries, (time.perf_counter() - started) * 1000)
     return response
 
 
@@ -156,8 +160,19 @@ def run_skill(payload: dict) -> tuple[dict, RequestContext]:
 
 
 def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> dict:
-    """Run the skill; on a concurrent update of the same user, re-run it on fresh state."""
-    for attempt in range(CONFLICT_RETRIES):
+    """Run the skill; on a concurrent update of the same user, re-run it on fresh state.
+
+    Re-runs wait a short random, growing pause (so racing workers fall out of step) and stop
+    when CONFLICT_BUDGET seconds are spent, well inside Alexa's 8 seconds.
+    """
+    deadline = time.monotonic() + CONFLICT_BUDGET
+    for attempt in itertools.count():
+        if attempt:
+            pause = random.uniform(0, min(CONFLICT_MAX_PAUSE, 0.002 * 2 ** attempt))
+            if time.monotonic() + pause > deadline:
+                break
+            time.sleep(pause)
+            ctx.retries = attempt
         try:
             envelope = skill.serializer.from_data(payload if attempt == 0 else orjson.loads(body), RequestEnvelope)
         except SerializationException:
@@ -168,7 +183,6 @@ def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> dict:
         try:
             response = skill.invoke(envelope, ctx)
         except ConcurrentUpdate:
-            ctx.outcome = "retried after a concurrent update"
             continue
         except DeletionFailed:
             raise BadRequest("could not delete the user's data now; please retry", 503) from None

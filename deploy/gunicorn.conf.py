@@ -1,0 +1,83 @@
+"""Production gunicorn settings for Back Coach.
+
+    gunicorn "skill.app:create_app()" -c deploy/gunicorn.conf.py
+
+TLS is terminated in front (nginx or a load balancer, see deploy/README.md); gunicorn speaks
+plain HTTP on a private address. The application itself is configured by ``BACKCOACH_*``
+variables (skill/config.py); this file only shapes the server. Command-line options and
+``GUNICORN_CMD_ARGS`` override anything set here.
+"""
+
+import os
+
+# Loopback by default: only the TLS proxy on this host may talk to gunicorn. Behind a load
+# balancer on another host, bind a private address (BACKCOACH_BIND=10.0.0.5:8000), never 0.0.0.0
+# on a public interface.
+bind = os.environ.get("BACKCOACH_BIND", "127.0.0.1:8000")
+
+
+def _cores() -> int:
+    """CPUs this process may run on (respects container CPU sets; cpu_count() does not)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no sched_getaffinity
+        return os.cpu_count() or 1
+
+
+# gunicorn's rule of thumb: one process per core keeps every core busy with Python (the GIL
+# lets one thread per process compute), the rest cover processes waiting on I/O.
+# WEB_CONCURRENCY (the usual platform variable) overrides it.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cores() + 1)
+
+# gthread, not sync:
+# * sync workers ignore keep-alive and close every connection ("Connection: close"), so the
+#   proxy's upstream keep-alive (deploy/README.md) would be wasted; gthread keeps them open.
+# * a request waits on I/O for a bounded time (Alexa's Settings API up to 0.8 s, the database
+#   up to BACKCOACH_DB_TIMEOUT = 2 s, a certificate download up to 2 s): threads let the
+#   process answer other requests meanwhile, with fewer processes (less memory) than sync.
+# * the app is thread-safe by design: one SQLite connection per thread, a psycopg pool
+#   shared by the threads, locks around the store's shared state.
+# 4 threads matches BACKCOACH_DB_POOL_MAX (4): each thread can hold a PostgreSQL connection
+# without waiting on the pool. Size PostgreSQL's max_connections for
+# servers x workers x DB_POOL_MAX, plus a margin for migrations and administration.
+worker_class = "gthread"
+threads = 4
+
+# Alexa gives up after about 8 s. With gthread, `timeout` is a heartbeat, not a per-request
+# deadline: a worker whose main loop is stuck for 6 s is killed and replaced. Requests are
+# bounded by the app's own timeouts (above) and by the proxy's proxy_read_timeout (7 s).
+timeout = 6
+# On reload or shutdown, in-flight requests get this long to finish: after 8 s Alexa has
+# stopped waiting for them anyway.
+graceful_timeout = 8
+# Idle keep-alive connections from the proxy stay open longer than the proxy keeps them
+# (nginx `keepalive_timeout 60s` in the upstream block), so the proxy always closes first and
+# never sends a request on a connection gunicorn is closing (a source of sporadic 502s).
+keepalive = 75
+
+# Recycle each worker after about 2000 requests to bound slow memory growth (caches,
+# fragmentation); the jitter spreads the restarts so the workers never restart together.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Each worker builds its own app after fork. create_app() opens the store: a psycopg pool with
+# background threads and open sockets, or SQLite connections. Threads do not survive fork()
+# and sockets or SQLite handles shared by several processes corrupt each other's state, so
+# nothing of the kind may be built in the master. It also means a bad configuration or broken
+# plugin data stops the workers at boot, and gunicorn exits with an error instead of serving.
+preload_app = False
+
+# Access log on stdout: method, path without the query string (%(U)s, never %(r)s or %(q)s),
+# status, response size, latency, worker pid. No client address, no headers: Alexa's
+# requests carry user and device ids in the body and nothing here may log personal data.
+# The app logs request ids, intent names and outcomes itself (stderr, with the error log).
+accesslog = "-"
+access_log_format = '%(m)s %(U)s %(s)s %(B)s %(M)sms %(p)s'
+errorlog = "-"
+loglevel = "info"
+proc_name = "backcoach"
+
+# forwarded_allow_ips stays at gunicorn's default: the FORWARDED_ALLOW_IPS variable, else
+# 127.0.0.1 and ::1 (a proxy on this host). Only those addresses may set X-Forwarded-Proto and
+# make a request count as HTTPS. Behind a proxy on another host, set FORWARDED_ALLOW_IPS to its
+# address; never "*" while anything else can reach the port.
