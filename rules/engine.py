@@ -30,6 +30,8 @@ CARE_AVOID = ("exercise", "stretching", "waiting to see")
 #: Tier and cap when a safety-critical plugin fails.
 FAIL_CLOSED_TIER = "urgent"
 FAIL_CLOSED_CAP = "rest"
+#: How many assessments a rule set keeps for reuse.
+ASSESSMENT_CACHE = 4096
 ADVICE_KINDS = frozenset({"relief", "before_stretching", "safety_net", "when_to_see_doctor"})
 
 _AVOID = frozenset(AVOID_ITEMS)
@@ -54,18 +56,20 @@ class CheckResult:
         return not self.problems
 
 
-def _call_each(pm: pluggy.PluginManager, hook: str, kwargs: Mapping[str, object], *,
-               pluggy_order: bool = False) -> list[tuple[str, object, BaseException | None]]:
-    """Call every implementation of `hook` on its own; (plugin, result, error) for each.
+def _impls(pm: pluggy.PluginManager, hook: str, *, pluggy_order: bool = False) -> tuple:
+    """The implementations of `hook` that take part in results (wrappers never do).
 
     Order: registration order (built-ins first), or pluggy's call order (tryfirst first, then
     the most recently registered) when `pluggy_order` is set, for first-result hooks.
     """
     impls = getattr(pm.hook, hook).get_hookimpls()
+    return tuple(i for i in (reversed(impls) if pluggy_order else impls) if not (i.hookwrapper or i.wrapper))
+
+
+def _call_each(impls: Iterable, kwargs: Mapping[str, object]) -> list[tuple[str, object, BaseException | None]]:
+    """Call every implementation on its own; (plugin, result, error) for each."""
     results = []
-    for impl in reversed(impls) if pluggy_order else impls:
-        if impl.hookwrapper or impl.wrapper:
-            continue  # wrappers never take part in a result the engine combines
+    for impl in impls:
         try:
             result = impl.function(*[kwargs[name] for name in impl.argnames])
             if isinstance(result, Iterator):  # run generators here, inside the isolation
@@ -111,7 +115,8 @@ class RuleSet:
     """The combined rules of a plugin manager: catalogues loaded once, cases answered many times.
 
     :param pm: a plugin manager from :func:`rules.build_plugin_manager` (or any pluggy manager
-        with the Back Coach hook specs and the essential built-ins registered).
+        with the Back Coach hook specs and the essential built-ins registered). The rule set
+        uses the plugins registered when it is built: build a new one after registering more.
     :raises ValueError: when catalogue data is inconsistent (duplicate ids, unknown levels,
         a missing ladder level) or an essential built-in is missing or broken.
     """
@@ -131,11 +136,17 @@ class RuleSet:
         self.advice: dict[str, Advice] = self._unique("backcoach_advice", Advice, "id")
         self._activity_names = self._activity_lookup()
         self._validate_references()
+        self._case_impls = {
+            "backcoach_red_flags": _impls(pm, "backcoach_red_flags"),
+            "backcoach_exercise_timing": _impls(pm, "backcoach_exercise_timing"),
+            "backcoach_choose_routine": _impls(pm, "backcoach_choose_routine", pluggy_order=True),
+        }
+        self._assessed: dict[Case, Assessment] = {}
 
     # ----------------------------------------------------------------- catalogues
     def _catalogue(self, hook: str, kind: type) -> Iterator[tuple[str, object]]:
         """Records of a catalogue hook with their plugin; a broken built-in stops start-up."""
-        for plugin, result, error in _call_each(self.pm, hook, {}):
+        for plugin, result, error in _call_each(_impls(self.pm, hook), {}):
             try:
                 if error is not None:
                     raise PluginError(f"raised {type(error).__name__}: {error}") from error
@@ -243,9 +254,24 @@ class RuleSet:
 
     # ----------------------------------------------------------------- assessment
     def assess(self, case: Case) -> Assessment:
-        """Turn a case into an assessment. :raises ValueError: for unknown symptoms or activity."""
+        """Turn a case into an assessment. :raises ValueError: for unknown symptoms or activity.
+
+        Case hooks are pure functions of the case, so the assessment of a case is kept and
+        reused (a bounded cache); an assessment in which a plugin failed is never kept.
+        """
         if not isinstance(case, Case):
             raise ValueError(f"case must be a rules.Case, not {type(case).__name__}")
+        known = self._assessed.get(case)
+        if known is not None:
+            return known
+        assessment, clean = self._assess(case)
+        if clean:
+            if len(self._assessed) >= ASSESSMENT_CACHE:
+                self._assessed.clear()
+            self._assessed[case] = assessment
+        return assessment
+
+    def _assess(self, case: Case) -> tuple[Assessment, bool]:
         self.check_case(case)
         activity = self.activity(case.activity) if case.activity is not None else None
         trace: list[TraceEntry] = []
@@ -298,11 +324,11 @@ class RuleSet:
                                                     ("pain", case.pain)) if value is None),
             next_step=None if care else self._next_step(max_activity),
             activity=None if activity is None else self._verdict(activity, max_activity, care),
-        )
+        ), not failed
 
     def _findings(self, hook: str, case: Case, trace: list[TraceEntry], failed: set[str]
                   ) -> Iterator[tuple[str, Finding]]:
-        for plugin, result, error in _call_each(self.pm, hook, {"case": case}):
+        for plugin, result, error in _call_each(self._case_impls[hook], {"case": case}):
             try:
                 if error is not None:
                     raise PluginError(f"raised {type(error).__name__}: {error}")
@@ -357,7 +383,7 @@ class RuleSet:
             return ()
         by_id = {s.id: s for s in allowed}
         kwargs = {"case": case, "assessment": assessment, "candidates": allowed}
-        for plugin, result, error in _call_each(self.pm, "backcoach_choose_routine", kwargs, pluggy_order=True):
+        for plugin, result, error in _call_each(self._case_impls["backcoach_choose_routine"], kwargs):
             if error is not None:
                 log.error("rule plugin %s failed in backcoach_choose_routine: %s", plugin, type(error).__name__)
                 continue

@@ -11,6 +11,8 @@ Two kinds of hooks:
   of the two collect-all hooks *on its own*: one that raises or returns something that is not a
   :class:`~rules.models.Finding` is recorded in the trace and logged, and the others still
   decide. Hook wrappers on ``backcoach_red_flags`` are refused at registration.
+  Case hooks must depend on their arguments only (no clock, no I/O, no state): the engine
+  reuses the assessment of an identical case.
 * **Catalogue hooks** (everything else) run once, when the rule set is built at start-up; their
   records are validated then, so bad data stops start-up instead of failing a request.
 

@@ -1,6 +1,7 @@
 """Logging that never carries personal data.
 
-Back Coach logs request ids, routes (intent names), outcomes and latency only. ask-sdk's own
+Back Coach logs request ids, routes (intent names), outcomes and latency only: one line per
+request at DEBUG (set BACKCOACH_LOG_LEVEL=DEBUG to see them), refused requests at INFO. ask-sdk's own
 loggers and werkzeug's request log are kept at WARNING so that nothing logs envelopes, slot
 values or user ids at any level.
 """

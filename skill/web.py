@@ -69,8 +69,11 @@ def alexa() -> Response:
     except BadRequest as exc:
         status, response = exc.status, json_error(exc.reason, exc.status)
         ctx.outcome = f"rejected: {exc.reason}"
-    log.info("request=%s route=%s outcome=%s status=%d retries=%d ms=%.1f", _safe(request_id), _safe(route),
-             ctx.outcome, status, ctx.retries, (time.perf_counter() - started) * 1000)
+    # Every request at DEBUG (gunicorn's access log already counts them); refusals at INFO.
+    level = logging.DEBUG if status == 200 else logging.INFO
+    if log.isEnabledFor(level):
+        log.log(level, "request=%s route=%s outcome=%s status=%d retries=%d ms=%.1f", _safe(request_id),
+                _safe(route), ctx.outcome, status, ctx.retries, (time.perf_counter() - started) * 1000)
     return response
 
 

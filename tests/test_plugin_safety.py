@@ -192,3 +192,31 @@ def test_assess_accepts_an_explicit_plugin_manager(pm):
     case = Case(days_since_onset=30, pain=0)
     assert assess(case, pm).max_activity == "light_activity"
     assert assess(case).max_activity == "gradual_return"  # the default manager is untouched
+
+
+def test_assessments_are_reused_but_never_when_a_plugin_failed(pm):
+    class FlakyOnce:
+        calls = 0
+
+        @hookimpl
+        def backcoach_red_flags(self, case):
+            FlakyOnce.calls += 1
+            if FlakyOnce.calls == 1:
+                raise RuntimeError("transient")
+            return []
+    pm.register(FlakyOnce(), name="flaky")
+    rules = RuleSet(pm)
+    case = Case(days_since_onset=5, pain=2)
+    first = rules.assess(case)
+    assert any(e.plugin == "flaky" and e.rule == "error" for e in first.trace)
+    second = rules.assess(case)
+    assert not any(e.rule == "error" for e in second.trace), "a failed assessment is not reused"
+    assert rules.assess(Case(days_since_onset=5, pain=2)) is second, "a clean one is"
+    assert FlakyOnce.calls == 2
+
+
+def test_a_rule_set_uses_the_plugins_registered_when_it_was_built(pm):
+    rules = RuleSet(pm)
+    pm.register(StricterClinic(), name="late")
+    assert rules.assess(Case(days_since_onset=30, pain=0)).max_activity == "gradual_return"
+    assert RuleSet(pm).assess(Case(days_since_onset=30, pain=0)).max_activity == "light_activity"

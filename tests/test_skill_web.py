@@ -118,9 +118,16 @@ def test_a_skill_id_mismatch_is_a_400_even_without_signature_checks(make_app):
 
 
 def test_every_request_is_logged_with_id_route_outcome_and_latency(client, caplog):
-    with caplog.at_level(logging.INFO, logger="backcoach.request"):
+    with caplog.at_level(logging.DEBUG, logger="backcoach.request"):
         answer = Device(client).say_intent("AMAZON.HelpIntent")
     line = [r.getMessage() for r in caplog.records if r.name == "backcoach.request"][-1]
     request_id = answer.request["request"]["requestId"]
     assert f"request={request_id}" in line and "route=AMAZON.HelpIntent" in line
     assert "outcome=answered" in line and "status=200" in line and "ms=" in line
+
+
+def test_refused_requests_are_logged_at_info(client, caplog):
+    with caplog.at_level(logging.INFO, logger="backcoach.request"):
+        client.post("/alexa", data="not json", content_type="application/json")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "backcoach.request"]
+    assert "status=400" in line and "outcome=rejected: body is not valid JSON" in line
