@@ -226,8 +226,9 @@ def markdown(report: dict) -> str:
         f"{name} {sec * 1000:.0f} ms" for name, sec in report["cold_start_s"].items()), "",
         "One request of (3), in process (microseconds):", "", "| part | µs |", "|---|---:|"]
     lines += [f"| {part} | {us:.1f} |" for part, us in report["breakdown"]["microseconds"].items()]
-    lines += ["", f"Rules: assess {report['rules']['assess_us']:.1f} µs (worst of three cases), "
-              f"assess + routine {report['rules']['assess_and_routine_us']:.1f} µs.", "",
+    lines += ["", f"Rules: assess {report['rules']['assess_us']:.1f} µs computed afresh (worst of three "
+              f"cases), {report['rules']['assess_reused_us']:.1f} µs reused; assess + routine "
+              f"{report['rules']['assess_and_routine_us']:.1f} µs.", "",
               "Plugin scaling (whole request in process): " + "; ".join(
                   f"{name}: {v['plugins']} plugins, {v['request_us']:.0f} µs"
                   for name, v in report["plugin_scaling"].items())]

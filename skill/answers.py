@@ -72,6 +72,29 @@ def tier_advice(t: Turn, a: Assessment, speech: Speech) -> Speech:
 
 def exercise_answer(t: Turn, a: Assessment) -> Speech:
     """What is fine today, what to avoid, when the next step (or the asked activity) opens."""
+    return safety_net(t, Speech().extend(_remembered(t, a, _exercise_core)))
+
+
+#: Answers built from an assessment, by (texts, assessment) identity. A rule set hands out the
+#: same Assessment object for the same case, and an answer depends on nothing else.
+_ANSWERS: dict[tuple[int, int, int], tuple] = {}
+MAX_REMEMBERED = 4096
+
+
+def _remembered(t: Turn, a: Assessment, build) -> Speech:
+    """`build(t, a)`, built once per locale and assessment (callers copy it, never change it)."""
+    key = (id(t.texts), id(a), id(build))
+    hit = _ANSWERS.get(key)
+    if hit is not None and hit[0] is t.texts and hit[1] is a:
+        return hit[2]
+    speech = build(t, a)
+    if len(_ANSWERS) >= MAX_REMEMBERED:
+        _ANSWERS.clear()
+    _ANSWERS[key] = (t.texts, a, speech)
+    return speech
+
+
+def _exercise_core(t: Turn, a: Assessment) -> Speech:
     tx = t.texts
     speech = tier_advice(t, a, Speech())
     verdict = a.activity
@@ -93,7 +116,7 @@ def exercise_answer(t: Turn, a: Assessment) -> Speech:
         line = _opening(t, a, step.day, step.max_pain, "next", adds=step.adds)
         if line:
             speech.say(line)
-    return safety_net(t, speech)
+    return speech
 
 
 def _opening(t: Turn, a: Assessment, day: int | None, max_pain: int | None, prefix: str, **values) -> str:

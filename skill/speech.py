@@ -6,6 +6,7 @@ each ``<break>`` at most 10 seconds. Long holds are spoken as chained breaks wit
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from xml.sax.saxutils import escape as _xml_escape
@@ -17,8 +18,9 @@ _TAGS = re.compile(r"<[^>]+>")
 _SPECIAL = re.compile(r"[&<>\"']")
 
 
+@functools.lru_cache(maxsize=4096)
 def escape(text: str) -> str:
-    """`text` safe inside SSML (XML special characters escaped)."""
+    """`text` safe inside SSML (XML special characters escaped; most texts repeat, so kept)."""
     if _SPECIAL.search(text) is None:
         return text
     return _xml_escape(text, _ENTITIES)

@@ -29,7 +29,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -595,9 +594,22 @@ def _split_statements(script: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in code.split(";") if part.strip())
 
 
+_second: tuple[int, str] = (-1, "")
+
+
 def _utc_now() -> str:
-    """The current UTC time as ISO 8601 text (portable across both engines)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """The current UTC time as ISO 8601 text with milliseconds (portable across both engines).
+
+    The date-and-seconds part is formatted once per second: this runs on every write.
+    """
+    global _second
+    now = time.time()
+    second, text = _second
+    if second != int(now):
+        second = int(now)
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = (second, text)
+    return f"{text}.{int((now - second) * 1000):03d}+00:00"
 
 
 def open_store(database_url: str, *, pool_max: int = 4, timeout: float = 2.0) -> SqlStore:
@@ -680,6 +692,7 @@ class SqlPersistenceAdapter(AbstractPersistenceAdapter):
     def __init__(self, store: SqlStore, secret: bytes) -> None:
         self._store = store
         self._secret = secret
+        self._last_key: tuple[str, str] | None = None
 
     def get_attributes(self, request_envelope: Any) -> VersionedAttributes:
         """Load the requesting user's attributes (empty, version 0, for a new user)."""
@@ -702,4 +715,9 @@ class SqlPersistenceAdapter(AbstractPersistenceAdapter):
             user_id = None
         if not user_id:
             raise PersistenceException("the request has no userId to store attributes under")
-        return user_key(user_id, self._secret)
+        last = self._last_key
+        if last is not None and last[0] == user_id:  # get and save of one request: one HMAC
+            return last[1]
+        key = user_key(user_id, self._secret)
+        self._last_key = (user_id, key)
+        return key
