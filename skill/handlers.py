@@ -12,6 +12,7 @@ assessment's tier before anything else, mid-stretch included.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from . import answers, coach
 from .answers import care_reply, is_care
@@ -224,16 +225,20 @@ def _remember_health(t: Turn) -> None:
         t.profile.remember(t.conv.onset, t.conv.pain, t.today())
 
 
-def _symptom_id(t: Turn, resolved: str | None, raw: str) -> str | None:
-    """The symptom id: Alexa's resolution when it names a known symptom, else a match of the words."""
-    symptoms = t.rules.symptoms
-    if resolved in symptoms:
+def _catalogue_id(records: Mapping[str, object], resolved: str | None, raw: str, names) -> str | None:
+    """A catalogue id: Alexa's resolution when it names a known record, else a match of the words
+    against `names(record)` (its id, name and synonyms)."""
+    if resolved in records:
         return resolved
     said = normalise(raw)
-    for symptom in symptoms.values():
-        if said in (normalise(symptom.id.replace("_", " ")), *map(normalise, symptom.synonyms)):
-            return symptom.id
+    for ident, record in records.items():
+        if said in (normalise(ident.replace("_", " ")), *map(normalise, names(record))):
+            return ident
     return None
+
+
+def _symptom_id(t: Turn, resolved: str | None, raw: str) -> str | None:
+    return _catalogue_id(t.rules.symptoms, resolved, raw, lambda s: s.synonyms)
 
 
 def _activity_id(t: Turn, resolved: str | None, raw: str) -> str | None:
@@ -419,15 +424,7 @@ def start_stretch(t: Turn) -> Reply:
 
 
 def _stretch_id(t: Turn, resolved: str | None, raw: str) -> str | None:
-    stretches = t.rules.stretches
-    if resolved in stretches:
-        return resolved
-    said = normalise(raw)
-    for stretch in stretches.values():
-        if said in (normalise(stretch.id.replace("_", " ")), normalise(stretch.name),
-                    *map(normalise, stretch.synonyms)):
-            return stretch.id
-    return None
+    return _catalogue_id(t.rules.stretches, resolved, raw, lambda s: (s.name, *s.synonyms))
 
 
 @_care_first
