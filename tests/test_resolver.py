@@ -145,6 +145,9 @@ def test_a_number_out_of_range_is_sent_as_heard():
     ("this weekend", "2026-W47-WE"),
     ("last month", "2026-10"),
     ("in october", "2027-10"),
+    ("two months ago", "2026-09"),     # a month or a year, never a number of days
+    ("a year ago", "2025"),
+    ("9 years ago", "2017"),
 ])
 def test_dates_arrive_as_alexa_resolves_them(said, value):
     assert Resolver.for_locale("en-US").dates.read(canonical(said), TODAY) == value

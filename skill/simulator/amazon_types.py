@@ -73,6 +73,7 @@ class DateReader:
         self.present = frozenset(words["present"])
         self.days: dict[str, int] = dict(words["days"])
         self.units: dict[str, int] = dict(names["units"])
+        self.coarse_units: dict[str, str] = dict(names["coarse_units"])
         self.weeks: dict[str, int] = dict(names["weeks"])
         self.weekends: dict[str, int] = dict(names["weekends"])
         self.month_offsets: dict[str, int] = dict(names["month_offsets"])
@@ -85,6 +86,8 @@ class DateReader:
             (re.compile(rf"(?P<phrase>{_alternatives(fixed)})"), self._fixed),
             (re.compile(rf"(?P<n>\d+|a|an|one|two) (?P<unit>{_alternatives(self.units)}) "
                         rf"(?:{_alternatives(names['ago'])})"), self._ago),
+            (re.compile(rf"(?P<n>\d+|a|an|one|two) (?P<unit>{_alternatives(self.coarse_units)}) "
+                        rf"(?:{_alternatives(names['ago'])})"), self._coarse_ago),
             (re.compile(rf"(?:(?P<mod>{_alternatives(self.modifiers)}) )?(?P<weekday>{weekday})"),
              self._weekday),
             (re.compile(rf"(?:on )?(?:the )?(?P<day>{_ORDINAL}) (?:of )?(?P<month>{month})"
@@ -142,6 +145,16 @@ class DateReader:
             return (today - timedelta(days=number * self.units[match["unit"]])).isoformat()
         except (OverflowError, ValueError):  # before year 1: not a date Alexa would send
             return None
+
+    def _coarse_ago(self, match: re.Match, today: date) -> str | None:
+        count = match["n"]
+        number = 1 if count in ("a", "an", "one") else 2 if count == "two" else int(count)
+        if number > 9999:
+            return None
+        if self.coarse_units[match["unit"]] == "year":
+            return f"{today.year - number:04d}" if today.year > number else None
+        months = today.year * 12 + today.month - 1 - number
+        return f"{months // 12:04d}-{months % 12 + 1:02d}" if months >= 12 else None
 
     def _weekday(self, match: re.Match, today: date) -> str:
         ahead = (self.weekdays[match["weekday"]] - today.weekday()) % 7
