@@ -75,7 +75,7 @@ def breakdown() -> dict:
         "dispatch (ask-sdk invoke + handler, incl. the next three)":
             _timeit(lambda: skill.invoke(skill.serializer.from_data(payload, RequestEnvelope),
                                          RequestContext(ext["services"])), 1000),
-        "rules (assess + routine)": _timeit(lambda: rules.routine(case, rules.assess(case))),
+        "rules (assess, reused, + routine)": _timeit(lambda: rules.routine(case, rules.assess(case))),
         "persistence (load + save, SQLite)": _timeit(persist, 1000),
         "SSML (escape + assemble the answer)": _timeit(lambda: Speech(*sentences).ssml),
         "serialize (response envelope + JSON)":
