@@ -8,13 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
-
-Tier = Literal["emergency", "urgent", "see_doctor", "self_care"]
-Level = Literal[
-    "none", "rest", "gentle_stretching", "light_activity",
-    "low_impact_exercise", "gradual_return", "normal",
-]
 
 #: Tiers from most to least severe.
 TIERS: tuple[str, ...] = ("emergency", "urgent", "see_doctor", "self_care")
@@ -38,11 +31,6 @@ MAX_AGE = 130
 
 _SEVERITY = {tier: n for n, tier in enumerate(TIERS)}
 _RANK = {level: n for n, level in enumerate(LEVELS)}
-
-
-def severity(tier: str) -> int:
-    """Rank of a tier: 0 is the most severe (emergency)."""
-    return _SEVERITY[tier]
 
 
 def rank(level: str) -> int:

@@ -53,12 +53,6 @@ class Texts:
             raise TypeError(f"text {key!r} is a list")
         return raw
 
-    def has(self, key: str) -> bool:
-        try:
-            self._raw(key)
-        except KeyError:
-            return False
-        return True
 
 
 class _Partial(dict):

@@ -55,11 +55,6 @@ class Profile:
         self.attrs["stats"] = stats
         return value
 
-    def stat(self, name: str) -> int:
-        stats = self.attrs.get("stats")
-        value = stats.get(name) if isinstance(stats, dict) else None
-        return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
     # ---------------------------------------------------------------- health (opt-in deployments)
     @property
     def onset(self) -> date | None:

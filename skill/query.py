@@ -33,13 +33,11 @@ class Query:
     intent: str | None = None
     slots: dict[str, SlotValue] = field(default_factory=dict)
     dialog_state: str | None = None
-    new_session: bool = False
     in_session: bool = False
     supports_apl: bool = False
     device_id: str | None = None
     api_endpoint: str | None = None
     api_token: str | None = None
-    event_body: dict | None = None
 
     @property
     def route(self) -> tuple[str, str | None]:
@@ -71,13 +69,11 @@ def read_query(handler_input) -> Query:
         intent=getattr(intent, "name", None),
         slots=_slots(intent),
         dialog_state=getattr(dialog_state, "value", None),
-        new_session=bool(session is not None and session.new),
         in_session=session is not None,
         supports_apl=_supports_apl(system),
         device_id=getattr(getattr(system, "device", None), "device_id", None),
         api_endpoint=getattr(system, "api_endpoint", None),
         api_token=getattr(system, "api_access_token", None),
-        event_body=_event_body(request),
     )
 
 
@@ -111,8 +107,3 @@ def _resolved_id(slot) -> str | None:
 def _supports_apl(system) -> bool:
     interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
     return getattr(interfaces, "alexa_presentation_apl", None) is not None
-
-
-def _event_body(request) -> dict | None:
-    body = getattr(request, "body", None)  # skill events carry an untyped body
-    return body if isinstance(body, dict) else None
