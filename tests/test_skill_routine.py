@@ -18,10 +18,15 @@ def device(client):
     return Device(client, now=NOW)
 
 
-def start_routine(device, days="9", pain="2"):
+def tell_case(device, days, pain):
+    """Onset, pain, and "no" to the safety screening question."""
     device.say_intent("ReportOnsetIntent", daysAgo=days)
     device.say_intent("ReportPainIntent", painLevel=pain)
-    device.say_intent("AMAZON.NoIntent")          # screening: no red flags
+    return device.say_intent("AMAZON.NoIntent")
+
+
+def start_routine(device, days="9", pain="2"):
+    tell_case(device, days, pain)
     return device.say_intent("AMAZON.YesIntent")  # yes, guide me through today's stretches
 
 
@@ -136,17 +141,13 @@ def test_at_rest_only_breathing_and_walking_are_offered(device):
 
 
 def test_a_named_stretch_that_is_allowed(device):
-    device.say_intent("ReportOnsetIntent", daysAgo="5")
-    device.say_intent("ReportPainIntent", painLevel="2")
-    device.say_intent("AMAZON.NoIntent")
+    tell_case(device, "5", "2")
     a = device.say_intent("StartStretchIntent", stretch=("child's pose", "childs_pose", "STRETCH"))
     assert "Let's do child's pose" in a.speech and "Stretch 1 of 1" in a.speech
 
 
 def test_a_named_stretch_that_is_not_yet_allowed_says_when_it_opens(device):
-    device.say_intent("ReportOnsetIntent", daysAgo="5")
-    device.say_intent("ReportPainIntent", painLevel="2")
-    device.say_intent("AMAZON.NoIntent")
+    tell_case(device, "5", "2")
     a = device.say_intent("StartStretchIntent", stretch=("bridges", "bridge", "STRETCH"))
     assert "Bridge isn't right for you today" in a.speech and "from day 8" in a.speech
     assert a.speech.endswith("?")
@@ -200,18 +201,14 @@ def test_yes_during_a_routine_means_next(device):
 
 
 def test_a_single_stretch_ends_with_singular_praise(device):
-    device.say_intent("ReportOnsetIntent", daysAgo="5")
-    device.say_intent("ReportPainIntent", painLevel="2")
-    device.say_intent("AMAZON.NoIntent")
+    tell_case(device, "5", "2")
     device.say_intent("StartStretchIntent", stretch=("cat cow", "cat_cow", "STRETCH"))
     done = device.say_intent("AMAZON.NextIntent")
     assert "That's your stretch done." in done.speech and "1 stretches" not in done.speech
 
 
 def test_a_symptom_that_rules_out_every_remaining_stretch_stops_without_praise(device):
-    device.say_intent("ReportOnsetIntent", daysAgo="30")
-    device.say_intent("ReportPainIntent", painLevel="0")
-    device.say_intent("AMAZON.NoIntent")
+    tell_case(device, "30", "0")
     device.say_intent("StartStretchIntent", stretch=("toe touch", "seated_forward_bend", "STRETCH"))
     stopped = device.say_intent("ReportSymptomIntent", symptom=("pins and needles in my foot", "leg_tingling", "SYMPTOM"))
     assert "taken out the stretches" in stopped.speech and "Book an appointment" in stopped.speech

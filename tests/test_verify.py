@@ -503,6 +503,9 @@ def test_concurrent_requests(authority: TestAuthority) -> None:
         thread.join()
     assert errors == []
     assert 1 <= len(fetch.calls) <= len(threads)
+    fetched = len(fetch.calls)
+    verifier.check_signature(headers, BODY)
+    assert len(fetch.calls) == fetched, "once cached, a chain is never fetched again"
 
 
 # --------------------------------------------------------------------------- envelope: timestamp
