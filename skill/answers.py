@@ -103,7 +103,7 @@ def _exercise_core(t: Turn, a: Assessment) -> Speech:
         if verdict.allowed:
             speech.say(tx.line("answer.activity_yes", activity=name))
         else:
-            speech.say(tx.line("answer.activity_not_yet", activity=_capital(name)))
+            speech.say(tx.line("answer.activity_not_yet", activity=capital(name)))
             opens = _opening(t, a, verdict.opens_on_day, verdict.max_pain, "activity_opens")
             if opens:
                 speech.say(opens)
@@ -131,7 +131,7 @@ def _opening(t: Turn, a: Assessment, day: int | None, max_pain: int | None, pref
     return t.texts.line(f"answer.{prefix}_{key}", day=day, pain=max_pain, **values)
 
 
-def _capital(text: str) -> str:
+def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 

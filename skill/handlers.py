@@ -265,19 +265,14 @@ def proceed(t: Turn, ack: Speech | None = None) -> Reply:
     assessment = t.assess()
     if is_care(assessment):
         return care_reply(t, assessment, ack)
+    routine = t.conv.routine
+    if routine is not None and t.query.intent == "ReportSymptomIntent":
+        return _adjust_routine(t, routine, assessment, ack)
     goal = t.conv.goal or "exercise"
-    if goal != "doctor" or t.conv.routine is None:
-        routine = t.conv.routine
-        if routine is not None and t.query.intent == "ReportSymptomIntent":
-            return _adjust_routine(t, routine, assessment, ack)
-    needs = ["screen"] if goal == "doctor" else ["onset", "pain", "screen"]
-    for fact in needs:
-        if fact == "onset" and t.conv.onset is None:
-            return _ask_fact(t, "onset", ack)
-        if fact == "pain" and t.conv.pain is None:
-            return _ask_fact(t, "pain", ack)
-        if fact == "screen" and not t.conv.screened:
-            return _ask_fact(t, "screen", ack)
+    missing = {"onset": t.conv.onset is None, "pain": t.conv.pain is None, "screen": not t.conv.screened}
+    for fact in ("screen",) if goal == "doctor" else ("onset", "pain", "screen"):
+        if missing[fact]:
+            return _ask_fact(t, fact, ack)
     t.conv.goal = None
     return GOALS[goal](t, assessment, ack)
 
@@ -360,7 +355,7 @@ def _goal_stretch(t: Turn, assessment, ack: Speech) -> Reply:
 
 def _not_today(t: Turn, stretch, assessment, ack: Speech) -> Reply:
     tx = t.texts
-    ack.say(tx.line("stretch.not_today", name=answers._capital(stretch.name)))
+    ack.say(tx.line("stretch.not_today", name=answers.capital(stretch.name)))
     bad = sorted(stretch.contraindications & assessment.case.symptoms)
     if bad:
         ack.say(tx.line("stretch.not_with", label=t.rules.symptoms[bad[0]].label))
@@ -576,7 +571,7 @@ def no(t: Turn) -> Reply:
         return t.tell(Speech(tx.line("goodbye.plain")), outcome="goodbye")
     question = tx.line("answer.anything_else")
     t.conv.ask = "anything_else"
-    return t.ask(Speech("Okay.", question), question)
+    return t.ask(Speech(tx.line("answer.okay"), question), question)
 
 
 def _unclear_red_flag(t: Turn) -> Reply:
