@@ -3,6 +3,7 @@
 
     python3 dev.py run      # the skill on its embedded defaults (SQLite, local console)
     python3 dev.py test     # the whole test suite (extra arguments go to pytest)
+    python3 dev.py test --fast   # the inner loop: without the property-based and browser tests
     python3 dev.py bench    # the benchmark of bench/README.md
 
 Each command creates `.venv` next to this file and installs the project into it
@@ -56,6 +57,8 @@ def main(argv: list[str]) -> int:
         env.setdefault("BACKCOACH_VERIFY_SIGNATURE", "false")
         cmd = [str(BIN / "backcoach"), "serve", *rest]
     elif command == "test":
+        if "--fast" in rest:
+            rest = [arg for arg in rest if arg != "--fast"] + ["-m", "not slow"]
         cmd = [str(python), "-m", "pytest", *rest]
     else:
         cmd = [str(python), str(ROOT / "bench" / "run.py"), *rest]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from skill.signing import TestAuthority, make_test_authority
+from skill.simulator.signing import TestAuthority, make_test_authority
 
 ENV = "BENCH_CA_DIR"
 

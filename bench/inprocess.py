@@ -41,8 +41,8 @@ def breakdown() -> dict:
     from bench import scenario
     from bench.targets.backcoach import build
     from rules import Case
-    from skill.dispatch import RequestContext
-    from skill.speech import Speech, strip_ssml
+    from skill.dialog.turn import RequestContext
+    from skill.voice.ssml import Speech, strip_ssml
     from werkzeug.test import EnvironBuilder
 
     app = build()

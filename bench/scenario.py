@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from skill.signing import TestAuthority
+from skill.simulator.signing import TestAuthority
 from skill.simulator import envelopes as env
 
 USERS = 24

@@ -7,7 +7,8 @@
 This package is pure Python: it imports neither Flask nor ask-sdk.
 """
 
-from .engine import CheckResult, RuleSet, assess, default_rules
+from .checks import CheckResult
+from .engine import RuleSet, assess, default_rules
 from .manager import (
     BUILTIN_PLUGINS, ENTRY_POINT_GROUP, ESSENTIAL_PLUGINS, PluginRecord, build_plugin_manager,
     hookimpl, plugin_records,

@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 import pluggy
 
+from .checks import CheckResult, check_cases
 from .manager import ESSENTIAL_PLUGINS, build_plugin_manager
 from .models import (
     AVOID_ITEMS, CARE_TIERS, LEVELS, TIERS, Activity, ActivityLevel, ActivityVerdict, Advice,
@@ -41,19 +41,6 @@ _TIERS = frozenset(TIERS)
 
 class PluginError(Exception):
     """A plugin returned something the rule layer cannot use."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one plugin test case against the combined rules."""
-
-    plugin: str
-    case: RuleCase
-    problems: tuple[str, ...]
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems
 
 
 def _impls(pm: pluggy.PluginManager, hook: str, *, pluggy_order: bool = False) -> tuple:
@@ -402,33 +389,8 @@ class RuleSet:
         return list(self._catalogue("backcoach_test_cases", RuleCase))
 
     def check(self) -> list[CheckResult]:
-        """Run every plugin's test cases against these combined rules."""
-        return [CheckResult(plugin, rc, tuple(self._problems(rc))) for plugin, rc in self.test_cases()]
-
-    def _problems(self, rc: RuleCase) -> Iterator[str]:
-        try:
-            got = self.assess(rc.case)
-        except ValueError as exc:
-            yield f"case is invalid: {exc}"
-            return
-        if got.tier != rc.expect_tier:
-            yield f"tier: expected {rc.expect_tier}, got {got.tier}"
-        if got.max_activity != rc.expect_activity:
-            yield f"max_activity: expected {rc.expect_activity}, got {got.max_activity}"
-        if rc.expect_avoid is not None and set(got.avoid) != set(rc.expect_avoid):
-            yield f"avoid: expected {', '.join(ordered_avoid(rc.expect_avoid))}; got {', '.join(got.avoid)}"
-        if rc.expect_activity_allowed is not None:
-            allowed = got.activity.allowed if got.activity else None
-            if allowed != rc.expect_activity_allowed:
-                yield f"activity allowed: expected {rc.expect_activity_allowed}, got {allowed}"
-        if rc.expect_routine_includes or rc.expect_routine_excludes:
-            routine = {s.id for s in self.routine(rc.case, got)}
-            missing = [i for i in rc.expect_routine_includes if i not in routine]
-            unwanted = [i for i in rc.expect_routine_excludes if i in routine]
-            if missing:
-                yield f"routine: expected {', '.join(missing)} in it, got {', '.join(sorted(routine)) or 'none'}"
-            if unwanted:
-                yield f"routine: expected {', '.join(unwanted)} not in it"
+        """Run every plugin's test cases against these combined rules (`rules.checks`)."""
+        return check_cases(self)
 
 
 def _norm(name: str) -> str:

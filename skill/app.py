@@ -1,4 +1,4 @@
-"""`create_app()`: the only way in. config -> plugin manager -> rules -> store -> skill -> blueprints.
+"""`create_app()`: the only way in. config -> plugin manager -> rules -> store -> dialog -> HTTP.
 
 Nothing is built at import time; every call builds a fresh, independent application, so tests
 and the benchmark can run differently configured skills side by side. Production:
@@ -16,12 +16,15 @@ from flask import Flask
 from rules import RuleSet, build_plugin_manager
 
 from . import config as settings
-from .dispatch import build_skill
-from .logs import configure_logging
-from .services import Services
-from .store import SqlPersistenceAdapter, load_or_create_secret, open_store
-from .timezone import TimezoneLookup
-from .verify import make_verifier
+from .backends.persistence import SqlPersistenceAdapter, load_or_create_secret
+from .backends.engines import open_store
+from .backends.timezones import TimezoneLookup
+from .dialog.dispatch import build_skill
+from .dialog.turn import Services
+from .edge import web
+from .edge.logs import configure_logging
+from .edge.serializer import FastSerializer
+from .edge.verify import make_verifier
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +54,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "rules": rules,
         "store": store,
         "services": services,
-        "skill": build_skill(services, SqlPersistenceAdapter(store, secret)),
+        "skill": build_skill(SqlPersistenceAdapter(store, secret), FastSerializer()),
         "verifier": make_verifier(app.config) if app.config["VERIFY_SIGNATURE"] else None,
     }
     if ext["verifier"] is None:
         log.warning("!!! ALEXA REQUEST VERIFICATION IS OFF: anyone can call /alexa. "
                     "Local use only; never run like this in production. !!!")
 
-    from . import web
     app.register_blueprint(web.blueprint)
     web.register_error_handlers(app)
-    if app.config["CONSOLE"]:
-        from .console import blueprint as console
-        app.register_blueprint(console)
+    # The browser console is a developer tool (skill.simulator.console): `backcoach serve`
+    # adds it when CONSOLE is on; the production factory never imports it.
     return app

@@ -53,13 +53,50 @@ def parser() -> argparse.ArgumentParser:
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
-    from .serve import serve
-    serve(args.host, args.port, args.workers, args.threads)
+    """The skill under gunicorn, like production (deploy/gunicorn.conf.py), on one host and port.
+
+    Local runs (``python3 dev.py run``) bind 127.0.0.1:8000 with request verification off and the
+    browser console on; the application reads everything else from ``BACKCOACH_*`` variables.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        """gunicorn running `local_app()` once per worker (after fork)."""
+
+        def __init__(self, options: dict) -> None:
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return local_app()
+
+    local_app()  # fail here, in the foreground, on a bad configuration or broken plugin data
+    Server({
+        "bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
+        "worker_class": "gthread" if args.threads > 1 else "sync", "timeout": 5, "graceful_timeout": 5,
+        "accesslog": "-", "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+    }).run()
     return 0
 
 
+def local_app():
+    """`create_app()`, plus the browser console when CONSOLE is on (a developer tool)."""
+    from .app import create_app
+
+    app = create_app()
+    if app.config["CONSOLE"]:
+        from .simulator.console import install  # developer tool: only with CONSOLE on
+        install(app)
+    return app
+
+
 def cmd_model_export(args: argparse.Namespace, out: TextIO) -> int:
-    from .voice_model import MODEL_DIR, export
+    from .voice.model import MODEL_DIR, export
     directory = args.dir or (Path(__file__).resolve().parent.parent / MODEL_DIR)
     for path in export(RuleSet(build_plugin_manager()), directory):
         out.write(f"wrote {path}\n")
@@ -67,8 +104,9 @@ def cmd_model_export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
+    from .app import create_app
     from .simulator.chat import run
-    return run(args, out)
+    return run(args, out, create_app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """A simulated Echo for tests: real request envelopes posted to a real Flask app (test client).
 
-`Device` keeps the session attributes between turns the way Alexa does, and checks every
-response it gets for Alexa's speech rules (`skill.speech.response_problems`).
+`Echo` keeps the session attributes between turns the way Alexa does, and checks every
+response it gets for Alexa's speech rules (`skill.voice.ssml.response_problems`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from skill.simulator import envelopes as env
 from skill.simulator.responses import ResponseView
-from skill.speech import response_problems, strip_ssml
+from skill.voice.ssml import response_problems, strip_ssml
 
 #: Alexa's API endpoint in tests: a closed local port, so time-zone lookups fail fast (UTC).
 DEAD_API = "http://127.0.0.1:9"
@@ -46,8 +46,8 @@ class Answer(ResponseView):
         return not self.open
 
 
-class Device:
-    """One user's Echo. `say_intent("CanIExerciseIntent", painLevel="3")` posts a real envelope."""
+class Echo:
+    """One user's Echo, sending intents directly (no resolver). `say_intent("CanIExerciseIntent", painLevel="3")` posts a real envelope."""
 
     def __init__(self, client, *, user_id: str | None = None, locale: str = "en-US",
                  apl: bool = False, now: datetime | None = None, sign=None, path: str = "/alexa",

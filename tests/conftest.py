@@ -62,14 +62,21 @@ def install_plugin(tmp_path, monkeypatch):
 
 @pytest.fixture
 def make_app(tmp_path):
-    """create_app with a private instance folder and SQLite file; verification off unless asked."""
-    from skill import create_app
+    """create_app with a private instance folder and SQLite file; verification off unless asked.
+
+    With CONSOLE on (the default when verification is off) the browser console is installed,
+    as ``backcoach serve`` does."""
+    from skill.app import create_app
+    from skill.simulator.console import install
 
     def make(**config):
         settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "VERIFY_SIGNATURE": False,
                     "USER_KEY_SECRET": "0123456789abcdef0123456789abcdef", "LOG_LEVEL": "DEBUG"}
         settings.update(config)
-        return create_app(settings)
+        app = create_app(settings)
+        if app.config["CONSOLE"]:
+            install(app)
+        return app
     return make
 
 
@@ -85,8 +92,8 @@ def client(app):
 
 @pytest.fixture
 def device(client):
-    from alexa import Device
-    return Device(client)
+    from alexa import Echo
+    return Echo(client)
 
 
 @pytest.fixture(autouse=True)

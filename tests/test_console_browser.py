@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,10 +57,12 @@ def browser() -> Iterator:
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
     """The real app, verification off, served over HTTP by werkzeug in a thread."""
-    from skill import create_app
+    from skill.app import create_app
+    from skill.simulator.console import install
 
     app = create_app({"INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")), "VERIFY_SIGNATURE": False,
                       "USER_KEY_SECRET": "0123456789abcdef0123456789abcdef", "LOG_LEVEL": "WARNING"})
+    install(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -20,8 +20,8 @@ from werkzeug.serving import make_server
 from skill.cli import main
 from skill.simulator import envelopes as env
 from skill.simulator.authority import CACHE, ROOT, read_authority, write_authority
-from skill.simulator.device import AppTransport, Device, HttpTransport, Turn, readable
-from skill.speech import response_problems
+from skill.simulator.device import AppTransport, Device, HttpTransport, Exchange, readable
+from skill.voice.ssml import response_problems
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # a Monday
 CONVERSATIONS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
@@ -31,7 +31,7 @@ def device_for(app, **options) -> Device:
     return Device(AppTransport(app), now=NOW, rules=app.extensions["backcoach"]["rules"], **options)
 
 
-def check(step: dict, turn: Turn) -> list[str]:
+def check(step: dict, turn: Exchange) -> list[str]:
     """What in `turn` differs from the expectations of `step`."""
     problems = [f"speech rules: {p}" for p in response_problems(turn.body)]
     if turn.error:

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 from gunicorn.config import KNOWN_SETTINGS
 
-from skill.locale import texts
+from skill.voice.texts import texts
 from skill.simulator.resolver import Resolver
-from skill.voice_model import contract, problems
+from skill.voice.model import contract, problems
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

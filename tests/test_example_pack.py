@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from rules import Case, RuleSet, build_plugin_manager, plugin_records
 from skill.cli import main
-from skill.voice_model import build_model
+from skill.voice.model import build_model
 
 PACK = ROOT / "examples" / "backcoach-desk-pack"
 
@@ -72,8 +72,8 @@ def backcoach_exercise_timing(case):
 
 
 def test_the_pack_through_the_skill(desk_pack, make_app):
-    from alexa import Device
-    device = Device(make_app().test_client())
+    from alexa import Echo
+    device = Echo(make_app().test_client())
     device.say_intent("ReportOnsetIntent", daysAgo="16")
     device.say_intent("ReportPainIntent", painLevel="2")
     device.say_intent("AMAZON.NoIntent")

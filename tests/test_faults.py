@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-import skill.handlers
-from alexa import Device
+import skill.dialog.dispatch
+from alexa import Echo
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 BLADDER = ("i can't control my bladder", "bladder_control_loss", "SYMPTOM")
@@ -40,7 +40,7 @@ def unreachable_db(make_app, tmp_path):
 
 
 def test_with_the_database_down_a_red_flag_still_gets_the_emergency_answer(unreachable_db):
-    device = Device(unreachable_db.test_client(), now=NOW)
+    device = Echo(unreachable_db.test_client(), now=NOW)
     launch = device.launch()
     assert launch.status == 200 and "What would you like to do?" in launch.speech
     emergency = device.say_intent("ReportSymptomIntent", symptom=BLADDER)
@@ -48,7 +48,7 @@ def test_with_the_database_down_a_red_flag_still_gets_the_emergency_answer(unrea
 
 
 def test_with_the_database_down_the_exercise_dialog_still_works(unreachable_db, caplog):
-    device = Device(unreachable_db.test_client(), now=NOW)
+    device = Echo(unreachable_db.test_client(), now=NOW)
     with caplog.at_level(logging.WARNING):
         device.say_intent("CanIExerciseIntent", daysAgo="9", painLevel="2")
         answer = device.say_intent("AMAZON.NoIntent")
@@ -56,13 +56,13 @@ def test_with_the_database_down_the_exercise_dialog_still_works(unreachable_db, 
         step = device.say_intent("AMAZON.NextIntent")
     assert "Walks of 10 to 20 minutes are fine" in answer.speech
     assert "Stretch 1 of" in stretch.speech and "Stretch 2 of" in step.speech
-    warnings = [r for r in caplog.records if r.name == "skill.store" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "skill.backends.store" and r.levelno == logging.WARNING]
     assert len(warnings) == 1, "the outage is logged once"
 
 
 def test_a_locked_database_keeps_what_was_saved(make_app):
     app = make_app(DB_TIMEOUT=0.2)
-    device = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
     device.launch()
     device.end_session()
     path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
@@ -82,9 +82,9 @@ def test_a_locked_database_keeps_what_was_saved(make_app):
 def test_a_plugin_raising_everywhere_cannot_hide_a_red_flag(install_plugin, make_app):
     install_plugin("buggy", RAISING_PLUGIN)
     app = make_app()
-    device = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
     assert "Call 911 now" in device.say_intent("ReportSymptomIntent", symptom=BLADDER).speech
-    other = Device(app.test_client(), now=NOW)
+    other = Echo(app.test_client(), now=NOW)
     other.say_intent("CanIExerciseIntent", daysAgo="9", painLevel="2")
     answer = other.say_intent("AMAZON.NoIntent")
     assert "Walks of 10 to 20 minutes are fine" in answer.speech
@@ -94,10 +94,10 @@ def test_a_plugin_raising_everywhere_cannot_hide_a_red_flag(install_plugin, make
 def test_a_crashing_handler_gets_an_apology_and_a_question(make_app, monkeypatch, caplog):
     def broken(turn):
         raise KeyError("secret user words")
-    monkeypatch.setitem(skill.handlers.ROUTES, ("IntentRequest", "ReliefTipsIntent"), broken)
+    monkeypatch.setitem(skill.dialog.dispatch.ROUTES, ("IntentRequest", "ReliefTipsIntent"), broken)
     app = make_app()  # the route table is read when the skill is built
     with caplog.at_level(logging.DEBUG):
-        answer = Device(app.test_client(), now=NOW).say_intent("ReliefTipsIntent")
+        answer = Echo(app.test_client(), now=NOW).say_intent("ReliefTipsIntent")
     assert answer.status == 200 and "something went wrong" in answer.speech
     assert answer.speech.endswith("?") and not answer.ended
     assert "KeyError" in caplog.text and "secret user words" not in caplog.text

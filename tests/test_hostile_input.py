@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill import create_app
-from skill.signing import make_test_authority
+from skill.app import create_app
+from skill.simulator.signing import make_test_authority
 from skill.simulator import envelopes as env
-from skill.speech import response_problems
+from skill.voice.ssml import response_problems
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 SKILL_ID = env.SKILL_ID
@@ -167,6 +167,7 @@ FAST = settings(max_examples=1200, deadline=None, suppress_health_check=list(Hea
 
 
 @FAST
+@pytest.mark.slow
 @given(raw=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode),
                      any_json.map(lambda v: json.dumps(v).encode())))
 def test_raw_bodies(plain_app, raw):
@@ -174,12 +175,14 @@ def test_raw_bodies(plain_app, raw):
 
 
 @FAST
+@pytest.mark.slow
 @given(body=envelopes())
 def test_generated_envelopes(plain_app, body):
     check(plain_app, json.dumps(body).encode())
 
 
 @settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@pytest.mark.slow
 @given(body=envelopes())
 def test_generated_envelopes_signed_through_verification(verifying_app, authority, body):
     raw = json.dumps(body).encode()

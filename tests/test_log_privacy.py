@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from alexa import Device
-from skill.signing import make_test_authority
+from alexa import Echo
+from skill.simulator.signing import make_test_authority
 from skill.simulator import envelopes as env
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -31,7 +31,7 @@ def backcoach_red_flags(case):
 """
 
 
-class PrivateDevice(Device):
+class PrivateDevice(Echo):
     def envelope(self, request, in_session=True):
         body = super().envelope(request, in_session)
         body["context"]["System"]["device"]["deviceId"] = DEVICE

@@ -28,14 +28,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from alexa import Device
+from alexa import Echo
 from postgres_server import PostgresServer, free_port, postgres_database, postgres_server  # noqa: F401
 from skill.simulator import envelopes as env
-from skill.store import user_key
+from skill.backends.persistence import user_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "5c" * 32  # BACKCOACH_USER_KEY_SECRET, the same on every server
-STORE_LOGGER = "skill.store"
+STORE_LOGGER = "skill.backends.store"
 BLADDER = ("i can't control my bladder", "bladder_control_loss", "SYMPTOM")
 HTTP_TIMEOUT = 10.0
 START_TIMEOUT = 30.0
@@ -49,12 +49,12 @@ ENGINES = [
 ]
 
 
-# --- real HTTP for tests/alexa.Device ------------------------------------------------------------
+# --- real HTTP for tests/alexa.Echo ------------------------------------------------------------
 
 
 @dataclass
 class HttpResult:
-    """The part of a Flask test response that Device reads."""
+    """The part of a Flask test response that Echo reads."""
 
     status_code: int
     body: bytes
@@ -69,7 +69,7 @@ class HttpResult:
 
 
 class HttpClient:
-    """Just enough of Flask's test client for Device, over real HTTP to a running server."""
+    """Just enough of Flask's test client for Echo, over real HTTP to a running server."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -160,7 +160,7 @@ def servers(postgres_server: PostgresServer, postgres_database: str,
 # --- reading what the database holds --------------------------------------------------------------
 
 
-def key_of(device: Device) -> str:
+def key_of(device: Echo) -> str:
     return user_key(device.user_id, bytes.fromhex(SECRET))
 
 
@@ -177,17 +177,17 @@ def sql(url: str, text: str, params: tuple = ()) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
-def stored(url: str, device: Device) -> tuple[dict, int]:
+def stored(url: str, device: Echo) -> tuple[dict, int]:
     """(attributes, version) of the device's user; ({}, 0) when there is no row."""
     rows = sql(url, "SELECT attributes, version FROM user_state WHERE user_key = ?", (key_of(device),))
     return (json.loads(rows[0][0]), rows[0][1]) if rows else ({}, 0)
 
 
-def stretches_done(url: str, device: Device) -> int:
+def stretches_done(url: str, device: Echo) -> int:
     return stored(url, device)[0].get("stats", {}).get("stretches", 0)
 
 
-def rows_of_user(url: str, device: Device) -> int:
+def rows_of_user(url: str, device: Echo) -> int:
     """Rows of the user in every table that has a user_key column (future tables included)."""
     if url.startswith("sqlite"):
         tables = [row[0] for row in sql(url, "SELECT m.name FROM sqlite_master AS m JOIN "
@@ -203,7 +203,7 @@ def rows_of_user(url: str, device: Device) -> int:
 # --- conversations ------------------------------------------------------------------------------
 
 
-def start_routine(device: Device) -> None:
+def start_routine(device: Echo) -> None:
     """A real session up to the first stretch of today's routine."""
     device.say_intent("ReportOnsetIntent", daysAgo="9")
     device.say_intent("ReportPainIntent", painLevel="2")
@@ -212,7 +212,7 @@ def start_routine(device: Device) -> None:
     assert first.status == 200 and "Stretch 1 of" in first.speech, first.speech
 
 
-def next_from_the_same_turn(device: Device, client: HttpClient) -> tuple[str, int, str]:
+def next_from_the_same_turn(device: Echo, client: HttpClient) -> tuple[str, int, str]:
     """AMAZON.NextIntent with the session attributes of the device's last turn (not updated).
 
     Returns (user id, HTTP status, the speech of a 200 or the error reason of anything else).
@@ -235,7 +235,7 @@ def updates_logged(server: PostgresServer) -> int:
 @pytest.mark.postgres
 def test_no_lost_updates_across_two_servers(postgres_server: PostgresServer, postgres_database: str,
                                             servers: list[SkillServer]) -> None:
-    devices = [Device(HttpClient(servers[0].url)) for _ in range(USERS)]
+    devices = [Echo(HttpClient(servers[0].url)) for _ in range(USERS)]
     for device in devices:
         start_routine(device)
     before = {device.user_id: stored(postgres_database, device) for device in devices}
@@ -277,9 +277,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_database")
 
 
-def two_users_mid_routine(app) -> tuple[Device, Device]:
+def two_users_mid_routine(app) -> tuple[Echo, Echo]:
     """Two users with a routine in progress and a stretch done: a row each."""
-    users = Device(app.test_client()), Device(app.test_client())
+    users = Echo(app.test_client()), Echo(app.test_client())
     for device in users:
         start_routine(device)
         assert "Stretch 2 of" in device.say_intent("AMAZON.NextIntent").speech
@@ -328,7 +328,7 @@ def test_postgres_outage_and_recovery_through_the_app(make_app, postgres_server:
                                                       caplog: pytest.LogCaptureFixture) -> None:
     app = make_app(DATABASE_URL=postgres_database, DB_TIMEOUT=1.0, USER_KEY_SECRET=SECRET)
     client = app.test_client()
-    regular = Device(client)
+    regular = Echo(client)
     regular.launch()
     start_routine(regular)
     regular.say_intent("AMAZON.NextIntent")
@@ -339,10 +339,10 @@ def test_postgres_outage_and_recovery_through_the_app(make_app, postgres_server:
     postgres_server.stop()
     try:
         started = time.monotonic()
-        emergency = Device(client).say_intent("ReportSymptomIntent", symptom=BLADDER)
+        emergency = Echo(client).say_intent("ReportSymptomIntent", symptom=BLADDER)
         assert emergency.status == 200 and "Call 911 now" in emergency.speech
         for _ in range(5):
-            launch = Device(client).launch()
+            launch = Echo(client).launch()
             assert launch.status == 200 and launch.speech.endswith("?"), launch.speech
         during = regular.launch()
         assert during.status == 200 and during.speech.endswith("?")
@@ -366,7 +366,7 @@ def test_postgres_outage_and_recovery_through_the_app(make_app, postgres_server:
 def test_sqlite_locked_longer_than_the_timeout(make_app, caplog: pytest.LogCaptureFixture) -> None:
     app = make_app(DB_TIMEOUT=0.2, USER_KEY_SECRET=SECRET)
     url = app.config["DATABASE_URL"]
-    device = Device(app.test_client())
+    device = Echo(app.test_client())
     start_routine(device)
     device.say_intent("AMAZON.NextIntent")
     saved = stored(url, device)
@@ -377,9 +377,9 @@ def test_sqlite_locked_longer_than_the_timeout(make_app, caplog: pytest.LogCaptu
     try:
         step = device.say_intent("AMAZON.NextIntent")
         assert step.status == 200 and "Stretch 3 of" in step.speech, "the session carries the routine"
-        launch = Device(app.test_client()).launch()
+        launch = Echo(app.test_client()).launch()
         assert launch.status == 200 and launch.speech.endswith("?")
-        emergency = Device(app.test_client()).say_intent("ReportSymptomIntent", symptom=BLADDER)
+        emergency = Echo(app.test_client()).say_intent("ReportSymptomIntent", symptom=BLADDER)
         assert emergency.status == 200 and "Call 911 now" in emergency.speech
     finally:
         locker.execute("ROLLBACK")

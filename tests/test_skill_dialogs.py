@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from alexa import Device
+from alexa import Echo
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # a Monday
 RUNNING = ("running", "running", "ACTIVITY")
@@ -17,7 +17,7 @@ ONE_LEG_NUMB = ("my left leg is numb", "leg_numbness", "SYMPTOM")
 
 @pytest.fixture
 def device(client):
-    return Device(client, now=NOW)
+    return Echo(client, now=NOW)
 
 
 def answer_exercise(device, days="3", pain="2"):
@@ -42,7 +42,7 @@ def test_first_launch_says_the_disclaimer_once(device):
 @pytest.mark.parametrize("locale,number", [("en-US", "911"), ("en-CA", "911"), ("en-GB", "999"),
                                            ("en-AU", "triple zero"), ("en-IN", "1 1 2")])
 def test_the_disclaimer_and_emergencies_use_the_locale_number(client, locale, number):
-    device = Device(client, locale=locale, now=NOW)
+    device = Echo(client, locale=locale, now=NOW)
     assert number in device.launch().speech
     emergency = device.say_intent("ReportSymptomIntent", symptom=BLADDER)
     assert number in emergency.speech and emergency.ended

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from alexa import Device
+from alexa import Echo
 from skill.simulator import envelopes as env
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -36,7 +36,7 @@ def tell_health_facts(device):
 
 def test_state_survives_a_restart_of_the_server(make_app):
     app = make_app()
-    device = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
     device.launch()
     device.end_session()
     restarted = make_app()  # same instance folder and SQLite file, a new process's worth of app
@@ -45,7 +45,7 @@ def test_state_survives_a_restart_of_the_server(make_app):
 
 
 def test_health_facts_are_not_stored_by_default(app):
-    device = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
     device.launch()
     tell_health_facts(device)
     device.end_session()
@@ -60,7 +60,7 @@ def test_health_facts_are_not_stored_by_default(app):
 
 def test_a_hipaa_deployment_remembers_onset_and_todays_pain(make_app):
     app = make_app(REMEMBER_HEALTH=True)
-    device = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
     device.launch()
     tell_health_facts(device)
     device.end_session()
@@ -73,8 +73,8 @@ def test_a_hipaa_deployment_remembers_onset_and_todays_pain(make_app):
 
 
 def test_forget_me_asks_first_then_deletes_every_row(app):
-    device = Device(app.test_client(), now=NOW)
-    other = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
+    other = Echo(app.test_client(), now=NOW)
     device.launch()
     other.launch()
     confirm = device.say_intent("ForgetMeIntent")
@@ -89,7 +89,7 @@ def test_forget_me_asks_first_then_deletes_every_row(app):
 
 
 def test_skill_disabled_deletes_the_users_data(app):
-    device = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
     device.launch()
     device.end_session()
     assert len(rows(app)) == 1
@@ -101,7 +101,7 @@ def test_skill_disabled_deletes_the_users_data(app):
 
 @pytest.mark.parametrize("persisted", [False, True])
 def test_skill_disabled_deletes_whatever_the_persistence_status(app, persisted):
-    device = Device(app.test_client(), now=NOW)
+    device = Echo(app.test_client(), now=NOW)
     device.launch()
     event = env.envelope(env.skill_disabled_request(NOW, persisted=persisted), user_id=device.user_id,
                          in_session=False, api_endpoint=device.api_endpoint)

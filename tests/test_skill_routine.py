@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from alexa import Device
+from alexa import Echo
 from rules import Case, default_rules
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -15,7 +15,7 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def device(client):
-    return Device(client, now=NOW)
+    return Echo(client, now=NOW)
 
 
 def tell_case(device, days, pain):
@@ -168,13 +168,13 @@ def test_an_unknown_stretch_is_named_back_and_today_offered(device):
 
 
 def test_stretch_steps_show_on_apl_screens_and_cards_elsewhere(client):
-    screen = Device(client, apl=True, now=NOW)
+    screen = Echo(client, apl=True, now=NOW)
     a = start_routine(screen)
     apl = a.directive("Alexa.Presentation.APL.RenderDocument")
     assert apl is not None and apl["document"]["type"] == "APL"
     payload = apl["datasources"]["payload"]["stretch"]
     assert payload["progress"].startswith("Stretch 1 of") and payload["name"]
-    speaker = Device(client, apl=False, now=NOW)
+    speaker = Echo(client, apl=False, now=NOW)
     b = start_routine(speaker)
     assert b.directive("Alexa.Presentation.APL.RenderDocument") is None
     assert b.card["type"] == "Simple" and b.card["title"].startswith("Stretch 1 of")

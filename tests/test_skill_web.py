@@ -9,17 +9,16 @@ import sys
 
 import pytest
 
-from alexa import Device
-from skill import create_app
+from alexa import Echo
 from skill.config import ConfigError
 
 
 def test_importing_the_skill_builds_nothing(tmp_path):
     """No app, rule set, data file or database is made at import time."""
-    code = ("import skill, skill.app, skill.web, skill.handlers, skill.dispatch, skill.locale, "
+    code = ("import skill, skill.app, skill.edge.web, skill.dialog.dispatch, skill.voice.texts, "
             "plugins.red_flags, rules.engine; "
             "print(rules.engine.default_rules.cache_info().currsize, "
-            "plugins.red_flags.red_flags.cache_info().currsize, skill.locale.texts.cache_info().currsize)")
+            "plugins.red_flags.red_flags.cache_info().currsize, skill.voice.texts.texts.cache_info().currsize)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -47,7 +46,7 @@ def test_config_precedence_defaults_then_environment_then_mapping(make_app, monk
 def test_the_default_database_is_a_sqlite_file_in_the_instance_folder(make_app, tmp_path):
     app = make_app()
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'backcoach.sqlite3'}"
-    Device(app.test_client()).launch()
+    Echo(app.test_client()).launch()
     assert (tmp_path / "instance" / "backcoach.sqlite3").exists()
 
 
@@ -111,15 +110,15 @@ def test_a_body_over_the_cap_is_413(make_app):
 
 def test_a_skill_id_mismatch_is_a_400_even_without_signature_checks(make_app):
     app = make_app(SKILL_ID="amzn1.ask.skill.mine")
-    device = Device(app.test_client(), skill_id="amzn1.ask.skill.someone-else")
+    device = Echo(app.test_client(), skill_id="amzn1.ask.skill.someone-else")
     answer = device.launch()
     assert answer.status == 400 and answer.json == {"error": "skill id mismatch"}
-    assert Device(app.test_client(), skill_id="amzn1.ask.skill.mine").launch().status == 200
+    assert Echo(app.test_client(), skill_id="amzn1.ask.skill.mine").launch().status == 200
 
 
 def test_every_request_is_logged_with_id_route_outcome_and_latency(client, caplog):
     with caplog.at_level(logging.DEBUG, logger="backcoach.request"):
-        answer = Device(client).say_intent("AMAZON.HelpIntent")
+        answer = Echo(client).say_intent("AMAZON.HelpIntent")
     line = [r.getMessage() for r in caplog.records if r.name == "backcoach.request"][-1]
     request_id = answer.request["request"]["requestId"]
     assert f"request={request_id}" in line and "route=AMAZON.HelpIntent" in line

@@ -10,10 +10,10 @@ from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from skill.dispatch import RequestContext
-from skill.serializer import FastSerializer
+from skill.dialog.turn import RequestContext
+from skill.edge.serializer import FastSerializer
 from skill.simulator import envelopes as env
-from skill.speech import Speech, response_problems, ssml_problems, strip_ssml
+from skill.voice.ssml import Speech, response_problems, ssml_problems, strip_ssml
 
 CUES = {"hold_short": "Hold.", "hold": "Hold for {seconds} seconds.", "left": "{seconds} seconds left.",
         "release": "And relax."}

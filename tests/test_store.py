@@ -1,4 +1,4 @@
-"""The persistence layer (skill.store): one suite, run against SQLite and a real PostgreSQL."""
+"""The persistence layer (skill.backends.store): one suite, run against SQLite and a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,16 +23,9 @@ from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_core.serialize import DefaultSerializer
 
 from postgres_server import PostgresServer, free_port, postgres_database, postgres_server  # noqa: F401, F811
-from skill.store import (
-    ConcurrentUpdate,
-    SqlPersistenceAdapter,
-    SqlStore,
-    StoreUnavailable,
-    VersionedAttributes,
-    load_or_create_secret,
-    open_store,
-    user_key,
-)
+from skill.backends.persistence import SqlPersistenceAdapter, load_or_create_secret, user_key
+from skill.backends.engines import open_store
+from skill.backends.store import ConcurrentUpdate, SqlStore, StoreUnavailable, VersionedAttributes
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
@@ -43,8 +36,8 @@ USER_ID = "amzn1.ask.account.AFNEVERSTORETHISRAWUSERID7Q2XKJ4MZ"
 OTHER_USER_ID = "amzn1.ask.account.AFSOMEBODYELSE000000000000000000"
 KEY = user_key(USER_ID, SECRET)
 OTHER_KEY = user_key(OTHER_USER_ID, SECRET)
-STORE_LOGGER = "skill.store"
-MIGRATIONS = resources.files("skill").joinpath("migrations")
+STORE_LOGGER = "skill.backends.store"
+MIGRATIONS = resources.files("skill.backends").joinpath("migrations")
 MIGRATION_COUNT = sum(1 for entry in MIGRATIONS.iterdir() if entry.name.endswith(".sql"))
 ENVELOPE_TYPE = "ask_sdk_model.request_envelope.RequestEnvelope"
 

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from alexa import Device
-from skill.timezone import TimezoneLookup
+from alexa import Echo
+from skill.backends.timezones import TimezoneLookup
 
 
 class SettingsAPI:
@@ -74,7 +74,7 @@ def test_the_lookup_calls_the_settings_api_with_the_token(api):
 
 
 def test_days_are_counted_in_the_users_time_zone(client, api):
-    device = Device(client, now=EARLY_UTC, api_endpoint=api.url)
+    device = Echo(client, now=EARLY_UTC, api_endpoint=api.url)
     # "yesterday" for a user in Los Angeles at 19:00 local time on Monday is Sunday the 22nd.
     answer = device.say_intent("ReportOnsetIntent", onsetDate="2026-11-22")
     assert "yesterday" in answer.speech
@@ -86,7 +86,7 @@ def test_days_are_counted_in_the_users_time_zone(client, api):
 def test_a_slow_api_falls_back_to_utc_within_the_timeout(make_app, api):
     api.delay = 1.5
     client = make_app(TIMEZONE_TIMEOUT=0.3).test_client()
-    device = Device(client, now=EARLY_UTC, api_endpoint=api.url)
+    device = Echo(client, now=EARLY_UTC, api_endpoint=api.url)
     started = time.monotonic()
     answer = device.say_intent("ReportOnsetIntent", onsetDate="2026-11-22")
     assert time.monotonic() - started < 1.2

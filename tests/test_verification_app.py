@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alexa import Device
-from skill.signing import make_test_authority
+from alexa import Echo
+from skill.simulator.signing import make_test_authority
 from skill.simulator import envelopes as env
 
 SKILL_ID = "amzn1.ask.skill.verification-test"
@@ -42,7 +42,7 @@ def app(make_app, authority, tmp_path, fetched):
 
 
 def signed_device(app, authority, skill_id=SKILL_ID):
-    return Device(app.test_client(), sign=authority.sign, skill_id=skill_id, now=NOW)
+    return Echo(app.test_client(), sign=authority.sign, skill_id=skill_id, now=NOW)
 
 
 def stored_rows(app) -> int:
@@ -70,7 +70,7 @@ def rejected(answer, reason_part: str, app) -> None:
 
 
 def test_an_unsigned_request_is_rejected(app):
-    rejected(Device(app.test_client(), skill_id=SKILL_ID, now=NOW).launch(), "missing", app)
+    rejected(Echo(app.test_client(), skill_id=SKILL_ID, now=NOW).launch(), "missing", app)
 
 
 def test_a_body_changed_after_signing_is_rejected(app, authority):
@@ -107,7 +107,7 @@ def test_a_certificate_from_another_ca_is_rejected(make_app, authority, tmp_path
     app = make_app(VERIFY_SIGNATURE=True, SKILL_ID=SKILL_ID, CLOCK=lambda: NOW,
                    TRUSTED_CA_FILE=str(authority.write_root(tmp_path / "root.pem")),
                    CERT_FETCHER=stranger.fetcher())
-    answer = Device(app.test_client(), sign=stranger.sign, skill_id=SKILL_ID, now=NOW).launch()
+    answer = Echo(app.test_client(), sign=stranger.sign, skill_id=SKILL_ID, now=NOW).launch()
     assert answer.status == 400 and "not trusted" in answer.json["error"]
 
 

@@ -1,4 +1,4 @@
-"""Tests for skill.verify with real keys, real certificates and real signatures."""
+"""Tests for skill.edge.verify with real keys, real certificates and real signatures."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from skill.signing import TestAuthority, make_test_authority
-from skill.verify import (
+from skill.simulator.signing import TestAuthority, make_test_authority
+from skill.edge.verify import (
     MEMORY_CACHE_SIZE,
     VerificationError,
     Verifier,

@@ -10,7 +10,7 @@ import pytest
 
 from rules import Move, RuleSet, Stretch, build_plugin_manager, hookimpl
 from skill.cli import main
-from skill.voice_model import build_model, contract, problems, render
+from skill.voice.model import build_model, contract, problems, render
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "deploy/skill-package/interactionModels/custom"

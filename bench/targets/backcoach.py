@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from bench.ca import ENV, verification_config
-from skill import create_app
+from skill.app import create_app
 
 
 def build():

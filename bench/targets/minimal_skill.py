@@ -18,7 +18,7 @@ from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, request
 
 from bench.ca import ENV, verification_config
-from skill.verify import VerificationError, make_verifier
+from skill.edge.verify import VerificationError, make_verifier
 
 
 class LaunchHandler(AbstractRequestHandler):

@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from skill.signing import TestAuthority, make_test_authority
+from skill.simulator.signing import TestAuthority, make_test_authority
 
 ROOT, CHAIN, KEY, CACHE = "root.pem", "chain.pem", "key.pem", "certs"
 

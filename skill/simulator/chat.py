@@ -18,23 +18,29 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import envelopes as env
 from .authority import CACHE, ROOT, read_authority, write_authority
-from .device import AppTransport, Device, HttpTransport, Turn
+from .device import AppTransport, Device, HttpTransport, Exchange
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 PROMPT = "you> "
 QUIT = frozenset({":quit", ":q", ":exit"})
 
 
-def run(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the chat; 1 when the skill refused a request (non-200), else 0."""
+def run(args: argparse.Namespace, out: TextIO, create_app: Callable[[dict], Flask]) -> int:
+    """Run the chat; 1 when the skill refused a request (non-200), else 0.
+
+    `create_app`: the application factory for the in-process app (`skill.app.create_app`).
+    """
     if args.make_test_ca:
         return make_test_ca(Path(args.make_test_ca), out)
-    device, where = _device(args)
+    device, where = _device(args, create_app)
     out.write(f"Back Coach simulator: {where}, {args.locale}. Commands: :new, :days +N, :locale xx-YY, :quit\n")
     failed = False
     for line in _script(Path(args.script)) if args.script else _typed(out):
@@ -55,7 +61,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failed else 0
 
 
-def show(turn: Turn, out: TextIO, trace: bool = False) -> None:
+def show(turn: Exchange, out: TextIO, trace: bool = False) -> None:
     """Print a turn: the resolution (with `trace`), Alexa's speech, reprompt, directives, card, session."""
     r = turn.resolution
     if trace and r is not None:
@@ -92,15 +98,14 @@ def make_test_ca(directory: Path, out: TextIO) -> int:
     return 0
 
 
-def _device(args: argparse.Namespace) -> tuple[Device, str]:
+def _device(args: argparse.Namespace, create_app: Callable[[dict], Flask]) -> tuple[Device, str]:
     """The device and a description of where it sends requests."""
     options = {"locale": args.locale, "apl": args.apl, "user_id": args.user, "trace": args.trace}
     if args.url:
         sign = read_authority(Path(args.sign_with)).sign if args.sign_with else None
         where = f"{args.url} ({'signed' if sign else 'unsigned'})"
         return Device(HttpTransport(args.url, args.timeout), sign=sign, **options), where
-    from skill import create_app
-    from skill.signing import make_test_authority
+    from skill.simulator.signing import make_test_authority
 
     config: dict = {"VERIFY_SIGNATURE": False, "LOG_LEVEL": "ERROR"}  # ERROR: keep the transcript readable
     if args.db:

@@ -2,7 +2,7 @@
 
 `Device.say(text)` resolves the text with the interaction model (`skill.simulator.resolver`),
 builds a real request envelope (`skill.simulator.envelopes`), sends it to the app, in process
-(`AppTransport`, a Flask test client) or over HTTP (`HttpTransport`), and returns a `Turn`. Like
+(`AppTransport`, a Flask test client) or over HTTP (`HttpTransport`), and returns a `Exchange`. Like
 Alexa it keeps the session id and attributes between turns, starts a new session with the same
 user id (so the app's store is used as it is), and after a Dialog.ElicitSlot reads the next
 utterance as an answer for that slot and re-sends the intent's other slots.
@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
-from skill.speech import strip_ssml
-from skill.state import Conversation
+from skill.dialog.state import Conversation
+from skill.dialog.turn import case_of
+from skill.voice.ssml import strip_ssml
 
 from . import envelopes as env
-from .responses import ResponseView
 from .resolver import Resolution, Resolver
+from .responses import ResponseView
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -108,12 +109,11 @@ def session_assessment(attributes: Mapping, today: date, rules: RuleSet) -> Asse
     :raises ValueError: when the attributes hold a fact the rules refuse (e.g. an onset over
         ten years ago in attributes nobody checked).
     """
-    case = Conversation(dict(attributes)).case(today, frozenset(rules.symptoms), frozenset(rules.activities))
-    return rules.assess(case)
+    return rules.assess(case_of(Conversation(dict(attributes)), today, rules))
 
 
 @dataclass(frozen=True)
-class Turn(ResponseView):
+class Exchange(ResponseView):
     """One exchange: what was said, how it was read, what the skill answered.
 
     resolution: None for requests nobody said (a session ending); note: what the device did
@@ -174,7 +174,7 @@ class Device:
         self._start = now
         self._offset = timedelta()
         self._rules = rules
-        self.last: Turn | None = None
+        self.last: Exchange | None = None
         self._reset_session()
 
     # ------------------------------------------------------------------ clock, locale, sessions
@@ -199,7 +199,7 @@ class Device:
         self.pending_slots: dict[str, dict] = {}
         self.silences = 0
 
-    def end_session(self, reason: str = "USER_INITIATED") -> Turn | None:
+    def end_session(self, reason: str = "USER_INITIATED") -> Exchange | None:
         """Close the open session the way Alexa does (a SessionEndedRequest); None if none is open."""
         if not self.in_session:
             return None
@@ -231,7 +231,7 @@ class Device:
         raise ValueError(f"unknown command {name!r} (try :new, :days +N, :locale xx-YY)")
 
     # ------------------------------------------------------------------ talking
-    def say(self, text: str) -> Turn:
+    def say(self, text: str) -> Exchange:
         """Say `text` to the device (the empty string opens the skill, or is silence in a session)."""
         text = text.strip()
         if not text and self.in_session:
@@ -260,17 +260,17 @@ class Device:
         return env.intent_request(resolution.intent or "", slots, locale=self.locale, now=self.now(),
                                   dialog_state=dialog_state)
 
-    def _silence(self) -> Turn:
+    def _silence(self) -> Exchange:
         """Nothing said: Alexa speaks the reprompt once, then ends the session."""
         self.silences += 1
         if self.silences == 1 and self.last is not None and self.last.reprompt:
-            return Turn("", None, note="(silence: Alexa says the reprompt again)",
+            return Exchange("", None, note="(silence: Alexa says the reprompt again)",
                         body={"response": {"outputSpeech": self.last.response["reprompt"]["outputSpeech"],
                                            "shouldEndSession": False}})
         turn = self.end_session("EXCEEDED_MAX_REPROMPTS")
-        return turn or Turn("", None)
+        return turn or Exchange("", None)
 
-    def _send(self, said: str, resolution: Resolution | None, request: dict) -> Turn:
+    def _send(self, said: str, resolution: Resolution | None, request: dict) -> Exchange:
         new = not self.in_session
         if self.session_id is None:
             self.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
@@ -279,17 +279,17 @@ class Device:
                                 api_endpoint=DEAD_API)
         body = json.dumps(envelope).encode()
         status, answer = self.transport.post(body, self.sign(body) if self.sign else {})
-        turn = Turn(said, resolution, status, answer, envelope)
+        turn = Exchange(said, resolution, status, answer, envelope)
         if status == 200 and answer.get("response") is not None:
             self._remember(turn)
             if self.trace:
-                turn = Turn(said, resolution, status, answer, envelope, trace=self._explain(answer))
+                turn = Exchange(said, resolution, status, answer, envelope, trace=self._explain(answer))
         if request["type"] == "SessionEndedRequest" or (status == 200 and not turn.open):
             self._reset_session()
         self.last = turn
         return turn
 
-    def _remember(self, turn: Turn) -> None:
+    def _remember(self, turn: Exchange) -> None:
         self.attributes = turn.body.get("sessionAttributes") or {}
         self.silences = 0
         directive = next((d for d in turn.directives if d.get("type") == "Dialog.ElicitSlot"), None)

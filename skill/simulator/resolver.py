@@ -4,7 +4,7 @@
     r = resolve("my back went out three days ago", today=date(2026, 11, 22))
     r.intent, r.slots        # "ReportOnsetIntent", {"daysAgo": "3"}
 
-Built only from the generated interaction model (`skill.voice_model.build_model`: sample
+Built only from the generated interaction model (`skill.voice.model.build_model`: sample
 utterances, slot samples, custom slot values and synonyms) and what Amazon's own models provide
 (builtins.toml: built-in intents, launch phrases, number and date words). In order:
 
@@ -161,8 +161,7 @@ class Resolver:
     def for_locale(locale: str) -> Resolver:
         """The resolver of the default rule set's model for `locale`, built once per locale."""
         from rules import default_rules
-
-        from skill.voice_model import build_model
+        from skill.voice.model import build_model
         return Resolver(build_model(default_rules(), locale))
 
     # ------------------------------------------------------------------ resolving

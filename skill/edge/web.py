@@ -21,9 +21,8 @@ from ask_sdk_model import RequestEnvelope
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from .dispatch import RequestContext
-from .handlers import DeletionFailed
-from .store import ConcurrentUpdate
+from ..backends.store import ConcurrentUpdate, DeletionFailed
+from ..dialog.turn import RequestContext
 from .verify import VerificationError
 
 log = logging.getLogger("backcoach.request")

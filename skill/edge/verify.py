@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import http.client
 import json
 import logging
 import os
-import posixpath
-import re
 import ssl
 import tempfile
 import threading
@@ -31,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
 import certifi
 from cryptography import x509
@@ -41,20 +37,20 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification as x509v
 
+from .cert_url import (  # noqa: F401 - VerificationError and the URL rules are part of this API
+    CERT_HOST, CERT_PATH_PREFIX, VerificationError, _validated_cert_url, validate_cert_url,
+)
+
 logger = logging.getLogger(__name__)
 
 CERT_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"
 ECHO_API_DOMAIN = "echo-api.amazon.com"
-CERT_HOST = "s3.amazonaws.com"
-CERT_PATH_PREFIX = "/echo.api/"
 REQUEST_TOLERANCE = timedelta(seconds=150)
 SKILL_EVENT_TOLERANCE = timedelta(hours=1)
 SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 MEMORY_CACHE_SIZE = 32
 
-# Percent-encoded ".", "/" and "\" in the raw path: never needed in Amazon's URLs, only for tricks.
-_ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c)", re.IGNORECASE)
 
 
 _PADDING = padding.PKCS1v15()
@@ -70,76 +66,9 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-class VerificationError(Exception):
-    """The request failed verification.
-
-    ``reason`` is short English text safe to return to the caller and to log: it
-    never contains the body, user ids or tokens.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def _utc_now() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(timezone.utc)
-
-
-# --------------------------------------------------------------------------- URL
-
-
-def validate_cert_url(url: str) -> str:
-    """Check a ``SignatureCertChainUrl`` value and return its normalised form.
-
-    Accepts only ``https://s3.amazonaws.com[:443]/echo.api/...`` (scheme and host
-    case-insensitive, path case-sensitive after resolving ``.``/``..``). Rejects
-    userinfo, query, fragment, non-printable or non-ASCII characters,
-    backslashes and percent-encoded dots/slashes.
-    """
-    if not isinstance(url, str) or not url:
-        raise VerificationError("certificate URL rejected: empty or not text")
-    if not all("!" <= char <= "~" for char in url) or "\\" in url:
-        raise VerificationError("certificate URL rejected: characters")
-    if "?" in url:
-        raise VerificationError("certificate URL rejected: query")
-    if "#" in url:
-        raise VerificationError("certificate URL rejected: fragment")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise VerificationError("certificate URL rejected: malformed") from None
-    if parts.scheme.lower() != "https":
-        raise VerificationError("certificate URL rejected: scheme")
-    if "@" in parts.netloc:
-        raise VerificationError("certificate URL rejected: userinfo")
-    if parts.hostname != CERT_HOST:
-        raise VerificationError("certificate URL rejected: host")
-    if port not in (None, 443):
-        raise VerificationError("certificate URL rejected: port")
-    path = _normalise_path(parts.path)
-    if not path.startswith(CERT_PATH_PREFIX):
-        raise VerificationError("certificate URL rejected: path")
-    return f"https://{CERT_HOST}{quote(path, safe='/')}"
-
-
-# Valid header values repeat on every request: remember the normalised form (failures are not cached).
-_validated_cert_url = functools.lru_cache(maxsize=256)(validate_cert_url)
-
-
-def _normalise_path(raw_path: str) -> str:
-    """Percent-decode and resolve ``.``/``..`` in a URL path, refusing encoding tricks."""
-    if _ENCODED_SEPARATOR.search(raw_path):
-        raise VerificationError("certificate URL rejected: encoded separator")
-    try:
-        decoded = unquote(raw_path, errors="strict")
-    except UnicodeDecodeError:
-        raise VerificationError("certificate URL rejected: encoding") from None
-    if not decoded.isprintable():
-        raise VerificationError("certificate URL rejected: characters")
-    return posixpath.normpath(decoded)
 
 
 # --------------------------------------------------------------------------- download

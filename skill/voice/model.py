@@ -1,4 +1,4 @@
-"""The interaction model: generated from `skill/data/voice_model.toml` and the rule plugins' data.
+"""The interaction model: generated from `skill/voice/data/voice_model.toml` and the rule plugins' data.
 
 SYMPTOM values come from the symptom vocabulary (with the ways users say them as synonyms),
 STRETCH values from the stretch catalogue, ACTIVITY values from the activities, so a plugin's
@@ -28,8 +28,8 @@ MAX_SAMPLE_CHARS = 200
 
 @functools.cache
 def contract() -> dict:
-    """skill/data/voice_model.toml, read once."""
-    text = resources.files("skill.data").joinpath("voice_model.toml").read_text(encoding="utf-8")
+    """skill/voice/data/voice_model.toml, read once."""
+    text = resources.files("skill.voice.data").joinpath("voice_model.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -1,6 +1,7 @@
 """The browser console at /console: type to the skill, hear its answer, see the rule trace.
 
-Registered by `create_app` only when CONSOLE is on (by default when verification is off). The
+Installed by ``backcoach serve`` (`install`) only when CONSOLE is on (by default when verification
+is off); the production factory `skill.app.create_app` never imports it. The
 page is plain HTML, CSS and JavaScript from this package, read with `importlib.resources`.
 
 - ``POST /console/api/say`` ``{text, state, action}``: one turn of the simulated Echo
@@ -28,10 +29,10 @@ from flask import Blueprint, Response, current_app, request
 
 from rules import Case, RuleSet
 from rules.cli import assessment_json
-from skill.locale import LOCALES
+from skill.edge.web import BadRequest, json_error, run_skill
 from skill.simulator import envelopes as env
-from skill.simulator.device import Device, Turn, segments, session_assessment
-from skill.web import BadRequest, json_error, run_skill
+from skill.simulator.device import Device, Exchange, segments, session_assessment
+from skill.voice.texts import LOCALES
 
 log = logging.getLogger("backcoach.console")
 blueprint = Blueprint("console", __name__, url_prefix="/console")
@@ -57,6 +58,11 @@ def _file(name: str, mimetype: str) -> Response:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def install(app) -> None:
+    """Serve the console on `app` (``backcoach serve`` and the tests do this when CONSOLE is on)."""
+    app.register_blueprint(blueprint)
 
 
 @blueprint.get("")
@@ -209,7 +215,7 @@ def _elicit(raw: object) -> tuple[tuple[str, str], dict[str, dict]]:
     return (raw["intent"], raw["slot"]), slots
 
 
-def _answer(turn: Turn, device: Device, offset: int) -> dict:
+def _answer(turn: Exchange, device: Device, offset: int) -> dict:
     """What the page shows of a turn, and the state to send back with the next one."""
     resolution = turn.resolution
     trace = None

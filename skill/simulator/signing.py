@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from skill.verify import CERT_URL_HEADER, SIGNATURE_HEADER, VerificationError
+from skill.edge.verify import CERT_URL_HEADER, SIGNATURE_HEADER, VerificationError
 
 DEFAULT_CERT_URL = "https://s3.amazonaws.com/echo.api/backcoach-test-cert.pem"
 _LEAF_LIFETIME = timedelta(days=90)

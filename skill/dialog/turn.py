@@ -1,35 +1,65 @@
 """One turn of the conversation: the request read once, the state, the rules, and the reply.
 
-Handlers take a `Turn` and return a `Reply`; `Turn.respond` is the one place that turns a
-reply into ask-sdk's Response (speech, reprompt, card, screen directives, dialog directives).
+Handlers take a `Turn` and return a `Reply` (built with `ask`, `tell` or `elicit`);
+`Turn.respond` is the one place that turns a reply into ask-sdk's Response (speech, reprompt,
+card, screen directives, dialog directives). `Services` is what the application gives every
+turn: the rule set, the time-zone look-up, the deployment's privacy mode.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from ask_sdk_model import Intent
 from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.ui import SimpleCard
 
-from rules import Assessment
+from rules import Assessment, Case, RuleSet
+from rules.models import MAX_DAYS
 
-from .locale import Texts, texts
-from .profile import Profile
+from ..backends.store import StoreUnavailable
+from ..backends.timezones import zone
+from ..voice.ssml import MAX_SPEECH_CHARS, Speech
+from ..voice.texts import Texts, texts
 from .query import Query, read_query
-from .speech import MAX_SPEECH_CHARS, Speech
-from .state import Conversation
-from .store import StoreUnavailable
-from .timezone import zone
-
-if TYPE_CHECKING:
-    from .services import Services
+from .state import Conversation, Profile
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    """rules: the combined rule set; timezone: (api_endpoint, device_id, token) -> IANA name;
+    remember_health: keep onset and pain between sessions (HIPAA-eligible deployments only)."""
+
+    rules: RuleSet
+    timezone: Callable[[str | None, str | None, str | None], str]
+    remember_health: bool = False
+
+
+def days_since(onset: date | None, today: date) -> int | None:
+    return None if onset is None else min(max(0, (today - onset).days), MAX_DAYS)
+
+
+def case_of(conv: Conversation, today: date, rules: RuleSet) -> Case:
+    """The rules' view of what a conversation knows (limited to the rules' symptoms and activities)."""
+    activity = conv.activity if conv.activity in rules.activities else None
+    return Case(days_since_onset=days_since(conv.onset, today), pain=conv.pain,
+                symptoms=conv.symptoms & rules.symptoms.keys(), age=conv.age, activity=activity)
+
+
+@dataclass
+class RequestContext:
+    """Passed to ``skill.invoke`` as its context: the app's services in, the outcome out."""
+
+    services: Services
+    outcome: str = "unhandled"
+    retries: int = 0
+    route: str = ""
 
 
 @dataclass
@@ -60,6 +90,12 @@ class Turn:
         self.rules = services.rules
         manager = handler_input.attributes_manager
         self.conv = Conversation(manager.session_attributes if self.query.in_session else {})
+        #: The question pending when this request came (the conversation's is cleared for the
+        #: handler, which sets a new one if it asks something).
+        self.asked: str | None = self.conv.ask
+        self.conv.ask = None
+        #: What the safety check already acknowledged this turn ("Thanks. I've noted ...").
+        self.noted = Speech()
         self._profile: Profile | None = None
         self._today: date | None = None
 
@@ -91,27 +127,18 @@ class Turn:
             self._today = self.query.timestamp.astimezone(zone(name)).date()
         return self._today
 
+    def days_since_onset(self) -> int | None:
+        return days_since(self.conv.onset, self.today())
+
+    def case(self) -> Case:
+        """The rules' view of what this conversation knows (known symptoms and activities only)."""
+        return case_of(self.conv, self.today(), self.rules)
+
     def assess(self) -> Assessment:
         """The rules' assessment of what this conversation knows (and the activity asked about)."""
-        return self.rules.assess(self.conv.case(self.today(), self.rules.symptoms.keys(),
-                                                self.rules.activities.keys()))
+        return self.rules.assess(self.case())
 
-    # ------------------------------------------------------------------ replies
-    def ask(self, speech: Speech, reprompt: Speech | str, **kwargs) -> Reply:
-        """A reply that keeps the session open, with a reprompt."""
-        if isinstance(reprompt, str):
-            reprompt = Speech(reprompt)
-        return Reply(speech, reprompt, **kwargs)
-
-    def tell(self, speech: Speech, **kwargs) -> Reply:
-        """A reply that ends the session."""
-        return Reply(speech, None, end=True, **kwargs)
-
-    def elicit(self, slot: str, speech: Speech, reprompt: Speech | str) -> Reply:
-        """Ask for one slot of the current intent with Dialog.ElicitSlot."""
-        return Reply(speech, reprompt if isinstance(reprompt, Speech) else Speech(reprompt),
-                     elicit=slot, end=False, outcome=f"elicit {slot}")
-
+    # ------------------------------------------------------------------ the response
     def respond(self, reply: Reply):
         """Build ask-sdk's Response for `reply`."""
         builder = self.handler_input.response_builder
@@ -143,3 +170,26 @@ class Turn:
             intent.slots[slot].value = None
             intent.slots[slot].resolutions = None
         return intent
+
+
+def ask(speech: Speech, reprompt: Speech | str, **kwargs) -> Reply:
+    """A reply that keeps the session open, with a reprompt."""
+    return Reply(speech, Speech(reprompt) if isinstance(reprompt, str) else reprompt, **kwargs)
+
+
+def tell(speech: Speech, **kwargs) -> Reply:
+    """A reply that ends the session."""
+    return Reply(speech, None, end=True, **kwargs)
+
+
+def elicit(slot: str, speech: Speech, reprompt: Speech | str) -> Reply:
+    """Ask for one slot of the current intent with Dialog.ElicitSlot."""
+    return Reply(speech, Speech(reprompt) if isinstance(reprompt, str) else reprompt,
+                 elicit=slot, end=False, outcome=f"elicit {slot}")
+
+
+def anything_else(t: Turn, speech: Speech, **kwargs) -> Reply:
+    """End an answer with "Is there anything else I can help with?" and wait for the reply."""
+    question = t.texts.line("answer.anything_else")
+    t.conv.ask = "anything_else"
+    return ask(speech.say(question), question, **kwargs)

@@ -1,26 +1,30 @@
-"""What a conversation knows and is doing, kept in Alexa's session attributes.
+"""The dialog's state: the conversation (session attributes) and the profile (persistent attributes).
 
-Health facts (onset, pain, symptoms, age) live here, in the session only, and are gone when the
-session ends (Alexa's policy for skills that are not HIPAA-eligible). The per-user record that
-outlives sessions (disclaimer heard, stretch progress, counts) is `skill.profile`.
+`Conversation` is what this conversation knows and is doing, kept in Alexa's session
+attributes. Health facts (onset, pain, symptoms, age) live there, in the session only, and are
+gone when the session ends (Alexa's policy for skills that are not HIPAA-eligible). Session
+attributes round-trip through Alexa on every turn, so they stay small and JSON-only.
 
-Session attributes round-trip through Alexa on every turn, so they stay small and JSON-only.
+`Profile` is the per-user record that outlives sessions (ask-sdk's persistent attributes, in
+`skill.backends.store`): whether the disclaimer was heard, the stretch routine in progress,
+counts of completed routines and stretches. Health facts (onset date, pain scores) are kept
+there only when the deployment sets ``BACKCOACH_REMEMBER_HEALTH=1`` (HIPAA-eligible
+deployments). Both are typed views over plain dicts, mutated in place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date
 
-from rules import Case
-from rules.models import MAX_DAYS
-
-#: Pending questions: how the next "yes", "no" or bare answer is read.
+#: Pending questions (what was just asked): the keys of `skill.dialog.dispatch.PENDING`.
 ASKS = frozenset({
     "onset", "pain", "screen", "which_symptom", "offer_stretch", "start_routine", "resume",
-    "forget", "offer_exercise", "offer_tips",
+    "forget", "anything_else",
 })
+PAIN_HISTORY = 30
+#: Answers not understood in a row before the session stops for now.
+MAX_MISSES = 3
 #: What the user asked for while facts were still missing.
 GOALS = frozenset({"exercise", "stretch", "doctor", "list"})
 
@@ -127,17 +131,6 @@ class Conversation:
         else:
             self.attrs.pop("case", None)
 
-    def days_since_onset(self, today: date) -> int | None:
-        onset = self.onset
-        return None if onset is None else min(max(0, (today - onset).days), MAX_DAYS)
-
-    def case(self, today: date, symptoms: Set[str] | None = None, activities: Set[str] | None = None) -> Case:
-        """The rules' view of what we know (limited to known `symptoms` and `activities` when given)."""
-        known = self.symptoms if symptoms is None else self.symptoms & symptoms
-        activity = self.activity if activities is None or self.activity in activities else None
-        return Case(days_since_onset=self.days_since_onset(today), pain=self.pain,
-                    symptoms=known, age=self.age, activity=activity)
-
     # ------------------------------------------------------------ dialog
     def _text(self, key: str, allowed: frozenset[str]) -> str | None:
         value = self.attrs.get(key)
@@ -218,6 +211,73 @@ class Conversation:
             self.attrs.pop(key, None)
         else:
             self.attrs[key] = value
+
+
+class Profile:
+    """A typed view over the persistent attributes dict (mutated in place).
+
+    available: False when the database could not be reached; nothing is saved then, so nothing
+    already saved is lost.
+    """
+
+    def __init__(self, attributes: dict, available: bool = True) -> None:
+        self.attrs = attributes
+        self.available = available
+
+    @property
+    def disclaimer_heard(self) -> bool:
+        return self.attrs.get("disclaimer") is True
+
+    def hear_disclaimer(self) -> None:
+        self.attrs["disclaimer"] = True
+
+    @property
+    def progress(self) -> Routine | None:
+        """The routine in progress when the user paused or stopped."""
+        return Routine.from_dict(self.attrs.get("progress"))
+
+    @progress.setter
+    def progress(self, routine: Routine | None) -> None:
+        if routine is None or routine.finished:
+            self.attrs.pop("progress", None)
+        else:
+            self.attrs["progress"] = routine.as_dict()
+
+    def count(self, name: str, by: int = 1) -> int:
+        """Add to a counter in `stats` ("routines", "stretches") and return it."""
+        stats = self.attrs.get("stats")
+        stats = stats if isinstance(stats, dict) else {}
+        value = stats.get(name)
+        value = (value if isinstance(value, int) and not isinstance(value, bool) else 0) + by
+        stats[name] = value
+        self.attrs["stats"] = stats
+        return value
+
+    # ---------------------------------------------------------------- health (opt-in deployments)
+    @property
+    def onset(self) -> date | None:
+        raw = (self.attrs.get("health") or {}).get("onset")
+        try:
+            return date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            return None
+
+    def pain_on(self, day: date) -> int | None:
+        """The pain score recorded on `day`, if any."""
+        for recorded, pain in reversed((self.attrs.get("health") or {}).get("pain") or []):
+            if recorded == day.isoformat() and isinstance(pain, int):
+                return pain
+        return None
+
+    def remember(self, onset: date | None, pain: int | None, today: date) -> None:
+        health = self.attrs.get("health")
+        health = health if isinstance(health, dict) else {}
+        if onset is not None:
+            health["onset"] = onset.isoformat()
+        if pain is not None:
+            history = [entry for entry in health.get("pain") or [] if entry and entry[0] != today.isoformat()]
+            health["pain"] = [*history, [today.isoformat(), pain]][-PAIN_HISTORY:]
+        self.attrs["health"] = health
 
 
 def _small_int(value: object, low: int, high: int) -> int | None:

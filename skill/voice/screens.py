@@ -1,7 +1,7 @@
 """What a screen shows: an APL document on devices that support it, a simple card elsewhere.
 
-Devices announce APL in ``context.System.device.supportedInterfaces`` (read by `skill.query`);
-directives are only sent to those (../shared/alexa-platform.md, section 10).
+Devices announce APL in ``context.System.device.supportedInterfaces`` (read by
+`skill.dialog.query`); directives are only sent to those (../shared/alexa-platform.md, section 10).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from importlib import resources
 
 from rules import Stretch
 
-from .locale import Texts
-from .turn import Turn
+from .texts import Texts
 
 TOKEN = "backcoach-stretch"
 
 
 @functools.cache
 def stretch_document() -> dict:
-    """The APL document for a stretch step (skill/data/stretch_apl.json), read once."""
-    return json.loads(resources.files("skill.data").joinpath("stretch_apl.json").read_text("utf-8"))
+    """The APL document for a stretch step (skill/voice/data/stretch_apl.json), read once."""
+    return json.loads(resources.files("skill.voice.data").joinpath("stretch_apl.json").read_text("utf-8"))
 
 
 @functools.lru_cache(maxsize=512)
@@ -34,12 +33,13 @@ def _card_parts(tx: Texts, stretch: Stretch) -> tuple[str, str, str]:
     return hold, steps, body
 
 
-def stretch_screen(t: Turn, stretch: Stretch, number: int, total: int) -> tuple[list, tuple[str, str]]:
+def stretch_screen(tx: Texts, stretch: Stretch, number: int, total: int,
+                   apl: bool) -> tuple[list, tuple[str, str]]:
     """(directives, card) for a stretch step: APL where supported, always a card."""
-    title = t.texts.line("card.stretch_title", number=number, total=total)
-    hold, steps, body = _card_parts(t.texts, stretch)
+    title = tx.line("card.stretch_title", number=number, total=total)
+    hold, steps, body = _card_parts(tx, stretch)
     card = (f"{title}: {stretch.name}", body)
-    if not t.query.supports_apl:
+    if not apl:
         return [], card
     # Imported here: ask-sdk's APL package is large, and only screen devices need it.
     from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective

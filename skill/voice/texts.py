@@ -1,8 +1,8 @@
-"""Conversational text per locale: `skill/locales/en.toml`, overridden key by key per locale.
+"""Conversational text per locale: `skill/voice/locales/en.toml`, overridden key by key per locale.
 
 Loaded once per locale and cached; an unknown locale falls back to en-US. Values are plain
 text; `Texts.line` fills placeholders (the locale's own `[locale]` values are always
-available, e.g. ``{emergency_spoken}``); `skill.speech` escapes.
+available, e.g. ``{emergency_spoken}``); `skill.voice.ssml` escapes.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ class Texts:
         self.place: dict[str, str] = {k: str(v) for k, v in table.get("locale", {}).items()}
         # The locale's own values ({emergency_spoken}, ...) are filled in once, here.
         fill = _Partial(self.place)
+        # Plugin data names the spoken emergency number {emergency_number}.
+        self._data = _Partial({**self.place, "emergency_number": self.place.get("emergency_spoken", "")})
         self._table = {section: {name: _fill(value, fill) for name, value in entries.items()}
                        for section, entries in table.items()}
 
@@ -53,6 +55,20 @@ class Texts:
             raise TypeError(f"text {key!r} is a list")
         return raw
 
+    def fill(self, text: str) -> str:
+        """Plugin data text with the locale's values filled in ({emergency_number}, {doctor}, ...)."""
+        return text.format_map(self._data) if "{" in text else text
+
+    def advice(self, rules, kind: str) -> list[str]:
+        """Every sentence of the plugins' advice of one kind (a `rules.RuleSet`), values filled in."""
+        return [self.fill(line) for record in rules.advice_of(kind) for line in record.say]
+
+
+def join(items: list[str], word: str = "and") -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 class _Partial(dict):
@@ -71,7 +87,7 @@ def _fill(value: object, fill: _Partial) -> object:
 
 
 def _read(name: str) -> dict[str, dict[str, object]]:
-    path = resources.files("skill.locales").joinpath(name)
+    path = resources.files("skill.voice.locales").joinpath(name)
     return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 

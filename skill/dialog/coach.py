@@ -1,0 +1,82 @@
+"""The guided routine as state: where the user is, what comes next, progress kept between sessions.
+
+`start`, `step`, `advance`, `finish` and `adjust` change the conversation (the routine in
+progress) and the profile (the saved position, the counts); what is said comes from
+`skill.voice.coaching`, what is shown from `skill.voice.screens`.
+"""
+
+from __future__ import annotations
+
+from rules import Assessment, Stretch
+
+from ..voice import answers, coaching
+from ..voice.screens import stretch_screen
+from ..voice.ssml import Speech
+from .state import Routine
+from .turn import Reply, Turn, anything_else, ask
+
+
+def stretches_of(t: Turn, routine: Routine) -> list[Stretch]:
+    return [t.rules.stretches[i] for i in routine.ids if i in t.rules.stretches]
+
+
+def start(t: Turn, ids: list[str], before: Speech | None = None) -> Reply:
+    """Start a routine: a short intro and the safety rules, then the first stretch."""
+    routine = Routine(ids)
+    speech = Speech().extend(before) if before else Speech()
+    speech.extend(coaching.routine_intro(t.texts, t.rules, stretches_of(t, routine)))
+    return step(t, routine, speech)
+
+
+def step(t: Turn, routine: Routine, before: Speech | None = None) -> Reply:
+    """Speak the current stretch of `routine` and remember the position."""
+    stretch = t.rules.stretches.get(routine.current)
+    if stretch is None:  # a plugin was removed since this routine was saved
+        routine = Routine([i for i in routine.ids if i in t.rules.stretches])
+        if not routine.ids:
+            return finish(t, 0)
+        stretch = t.rules.stretches[routine.current]
+    t.conv.routine = routine
+    t.profile.progress = routine
+    number, total = routine.index + 1, len(routine.ids)
+    speech = Speech().extend(before) if before else Speech()
+    speech.extend(coaching.step_speech(t.texts, stretch, number, total))
+    speech.say(t.texts.line("stretch.next_prompt"))
+    directives, card = stretch_screen(t.texts, stretch, number, total, t.query.supports_apl)
+    return ask(speech, t.texts.line("stretch.step_reprompt"), card=card, directives=directives,
+               outcome="stretch")
+
+
+def advance(t: Turn, routine: Routine, by: int) -> Reply:
+    """Next (+1) or previous (-1)."""
+    if by < 0 and routine.index == 0:
+        return step(t, routine, Speech(t.texts.line("stretch.first_already")))
+    if by > 0:
+        t.profile.count("stretches")
+    routine = Routine(routine.ids, routine.index + by)
+    if routine.finished:
+        return finish(t, len(routine.ids))
+    return step(t, routine)
+
+
+def finish(t: Turn, count: int) -> Reply:
+    """The end of a routine: a short summary and praise, then "anything else?"."""
+    t.conv.routine = None
+    t.profile.progress = None
+    done = t.profile.count("routines")
+    return anything_else(t, coaching.routine_done(t.texts, count, done), outcome="routine done")
+
+
+def adjust(t: Turn, routine: Routine, assessment: Assessment, ack: Speech) -> Reply:
+    """A new symptom mid-routine: drop the stretches it rules out, then carry on."""
+    allowed = {s.id for s in t.rules.candidates(assessment.case, assessment)}
+    done, rest = routine.ids[:routine.index], routine.ids[routine.index:]
+    kept = [i for i in rest if i in allowed]
+    if kept != rest:
+        ack.say(t.texts.line("stretch.changed"))
+    ack.extend(answers.tier_advice(t.texts, t.rules, assessment))
+    if not kept:  # nothing left that is right for the user now: stop, without praise
+        t.conv.routine = None
+        t.profile.progress = None
+        return anything_else(t, ack, outcome="routine stopped")
+    return step(t, Routine(done + kept, len(done)), ack)
