@@ -114,14 +114,21 @@ TIER_OR_NONE = (*TIERS, "none")
 
 def read_symptoms(doc: dict[str, Any], where: str) -> list[tuple[Symptom, Finding]]:
     """``[[symptom]]`` tables (see docs/plugin-data.md): each symptom and the finding it sets off."""
-    fields = ("id", "tier", "label", "definition", "synonyms", "source", "cap", "avoid", "note")
+    fields = ("id", "tier", "label", "definition", "synonyms", "source", "cap", "avoid", "note",
+              "clarify_yes", "clarify_no")
     pairs = []
     for e in entries(doc, "symptom", where, fields):
         tier = e.choice("tier", TIER_OR_NONE)
         symptom = Symptom(
             id=e.text("id"), label=e.text("label"), definition=e.text("definition"),
             synonyms=e.texts("synonyms"), source=e.text("source"),
-            tier=None if tier == "none" else tier)
+            tier=None if tier == "none" else tier,
+            clarify_yes=e.text("clarify_yes") if "clarify_yes" in e.raw else None,
+            clarify_no=e.text("clarify_no") if "clarify_no" in e.raw else None)
+        if symptom.clarify_no is not None and symptom.clarify_yes is None:
+            raise DataError(f"{e.where}: clarify_no needs clarify_yes")
+        if symptom.clarify_yes is not None and symptom.tier is not None:
+            raise DataError(f"{e.where}: a vague complaint (clarify_yes) has tier none until it is clarified")
         effect = symptom.tier.replace("_", " ") if symptom.tier else "no escalation"
         finding = Finding(
             rule=symptom.id, source=symptom.source, tier=symptom.tier,

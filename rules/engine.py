@@ -203,6 +203,10 @@ class RuleSet:
         return names
 
     def _validate_references(self) -> None:
+        for symptom in self.symptoms.values():
+            for ident in (symptom.clarify_yes, symptom.clarify_no):
+                if ident is not None and (ident not in self.symptoms or self.symptoms[ident].clarify_yes):
+                    raise ValueError(f"symptom {symptom.id!r}: clarifies to unknown or vague symptom {ident!r}")
         for stretch in self.stretches.values():
             if stretch.earliest not in _LEVELS:
                 raise ValueError(f"stretch {stretch.id!r}: unknown earliest level {stretch.earliest!r}")

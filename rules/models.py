@@ -120,7 +120,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class Symptom:
-    """A symptom the rule layer understands (a SYMPTOM slot value)."""
+    """A symptom the rule layer understands (a SYMPTOM slot value).
+
+    clarify_yes / clarify_no: for a vague complaint ("my legs hurt"), the symptom a "yes" (or an
+    unclear answer) and a "no" to the host's one clarifying question stand for; None for "no"
+    means no symptom. Specific symptoms have neither and are never delayed by a question.
+    """
 
     id: str
     label: str
@@ -128,6 +133,8 @@ class Symptom:
     synonyms: tuple[str, ...]
     source: str
     tier: str | None = None
+    clarify_yes: str | None = None
+    clarify_no: str | None = None
 
 
 @dataclass(frozen=True)

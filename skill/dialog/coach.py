@@ -37,7 +37,7 @@ def step(t: Turn, routine: Routine, before: Speech | None = None) -> Reply:
             return finish(t, 0)
         stretch = t.rules.stretches[routine.current]
     t.conv.routine = routine
-    t.profile.progress = routine
+    t.profile.keep_progress(routine, t.today())
     number, total = routine.index + 1, len(routine.ids)
     speech = Speech().extend(before) if before else Speech()
     speech.extend(coaching.step_speech(t.texts, stretch, number, total))

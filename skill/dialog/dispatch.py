@@ -5,7 +5,7 @@ For every request, in this order:
 1. **The handler**: the route of the request type or intent (`ROUTES`; anything unknown goes
    to the fallback handler), unless a question is pending (`PENDING`): what was asked decides
    how "yes", "no" and "not understood" (AMAZON.FallbackIntent) are taken.
-2. **Red flags first** (`facts.safety_first`), before that handler runs, in every state: a
+2. **Red flags first** (`safety.safety_first`), before that handler runs, in every state: a
    symptom the request carries is taken and a case that needs care is answered at once; a red
    flag known from earlier is answered before any handler that leads to stretching
    (`ACTIVITY`).
@@ -38,7 +38,7 @@ from ask_sdk_runtime.dispatch_components.request_components import AbstractReque
 from ..backends.store import ConcurrentUpdate, DeletionFailed, StoreUnavailable
 from ..voice.ssml import Speech
 from ..voice.texts import texts
-from . import facts, session, stretching
+from . import facts, safety, session, stretching
 from .query import route_of
 from .turn import Reply, RequestContext, Turn
 
@@ -65,6 +65,8 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     (INTENT, "AMAZON.PauseIntent"): stretching.pause,
     (INTENT, "AMAZON.ResumeIntent"): stretching.resume,
     (INTENT, "AMAZON.StartOverIntent"): stretching.start_over,
+    (INTENT, "EmergencyHelpIntent"): safety.emergency_help,
+    (INTENT, "ItHurtsIntent"): safety.it_hurts,
     (INTENT, "ForgetMeIntent"): session.forget_me,
     (INTENT, "AMAZON.HelpIntent"): session.help_,
     (INTENT, "AMAZON.StopIntent"): session.stop,
@@ -79,7 +81,7 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
 ACTIVITY: frozenset[Handler] = frozenset({
     stretching.start_stretch, stretching.list_stretches, stretching.next_, stretching.previous,
     stretching.repeat, stretching.resume, stretching.start_over, stretching.accept_offer,
-    stretching.yes_without_question,
+    stretching.yes_without_question, stretching.checked_in,
 })
 
 
@@ -96,9 +98,13 @@ class Answers(NamedTuple):
 PENDING: dict[str, Answers] = {
     "onset":         Answers(yes=facts.ask_again, no=facts.ask_again),
     "pain":          Answers(yes=facts.ask_again, no=facts.ask_again),
-    "screen":        Answers(yes=facts.screen_positive, no=facts.screen_negative),
-    "which_symptom": Answers(yes=facts.unclear_red_flag, no=facts.unclear_red_flag,
-                             unknown=facts.which_symptom_missed),
+    "screen":        Answers(yes=safety.screen_positive, no=facts.screen_negative),
+    "which_symptom": Answers(yes=safety.unclear_red_flag, no=safety.unclear_red_flag,
+                             unknown=safety.which_symptom_missed),
+    "clarify":       Answers(yes=facts.clarified_yes, no=facts.clarified_no,
+                             unknown=facts.clarified_yes),  # unclear: fail safe
+    "hurt_screen":   Answers(yes=safety.screen_positive, no=safety.rest_after_hurt),
+    "checkin":       Answers(yes=safety.screen_positive, no=stretching.checked_in),
     "offer_stretch": Answers(yes=stretching.accept_offer, no=session.okay),
     "start_routine": Answers(yes=stretching.accept_offer, no=session.okay),
     "resume":        Answers(yes=stretching.resume, no=stretching.decline_resume),
@@ -115,7 +121,7 @@ def answer(t: Turn, route: Handler) -> Reply:
     kind = _ANSWER_OF.get(t.query.intent or "")
     if pending is not None and kind is not None:
         handler = getattr(pending, kind)
-    care = facts.safety_first(t, activity=handler in ACTIVITY)
+    care = safety.safety_first(t, activity=handler in ACTIVITY)
     return care if care is not None else handler(t)
 
 

@@ -1,14 +1,12 @@
 """Facts and advice: the case a conversation builds, the questions that complete it, the answers.
 
-The symptom a request carries is taken first, before any handler (`safety_first`, called by
-`skill.dialog.dispatch` for every request): a care-tier case is answered at once, whatever was
-pending. Then `take_facts` reads onset, pain and activity, and `proceed` asks for the next
-missing fact (onset, pain, the safety screen) or answers the goal the user asked for.
+The symptom a request carries is taken first, before any handler (`skill.dialog.safety`):
+a care-tier case is answered at once, whatever was pending. Then `take_facts` reads onset,
+pain and activity, and `proceed` asks for the next missing fact (onset, pain, the safety
+screen) or answers the goal the user asked for.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Mapping
 
 from rules import Assessment
 
@@ -16,83 +14,33 @@ from ..voice import answers, coaching
 from ..voice.answers import is_care
 from ..voice.ssml import Speech
 from . import coach
-from .state import MAX_MISSES
-from .slots import Parsed, bounded, days_ago, normalise, onset_date
-from .turn import Reply, Turn, anything_else, ask, elicit, tell
+from .catalogue import activity_id
+from .safety import care_reply, disclaimer_first, symptom_mid_routine, unclear_red_flag
+from .slots import Parsed, bounded, days_ago, onset_date
+from .turn import Reply, Turn, anything_else, ask, elicit
 
 
-# ---------------------------------------------------------------------- red flags first
-def safety_first(t: Turn, activity: bool) -> Reply | None:
-    """Before any handler, in every state: the symptom and age a request carries are taken, and a
-    case that needs care is answered now. `activity`: the request leads to stretching, so a red
-    flag known from earlier in the conversation is answered too."""
-    q = t.query
-    symptom, age = q.slot("symptom"), q.slot("age")
-    if symptom is not None:
-        ident = symptom_id(t, symptom.id, symptom.value)
-        if ident is None:
-            return unknown_symptom(t)
+def clarified_yes(t: Turn) -> Reply:
+    return clarified(t, yes=True)
+
+
+def clarified_no(t: Turn) -> Reply:
+    return clarified(t, yes=False)
+
+
+def clarified(t: Turn, yes: bool) -> Reply:
+    """The answer to the clarifying question: yes (or unclear) escalates, no stands for the milder one."""
+    vague = t.rules.symptoms.get(t.conv.clarifying or "")
+    t.conv.clarifying = None
+    ident = (vague.clarify_yes if yes else vague.clarify_no) if vague is not None else None
+    if vague is None and yes:  # the question was lost (an old session): fail safe
+        return unclear_red_flag(t)
+    if ident is not None:
         t.conv.add_symptom(ident)
-        t.noted.say(t.texts.line("facts.symptom_noted", label=t.rules.symptoms[ident].label))
-    if age is not None:
-        parsed = bounded(age.value, 0, 130)
-        if parsed.ok:
-            t.conv.age = parsed.value
-            if not t.noted:
-                t.noted.say(t.texts.line("facts.age_noted"))
-        else:
-            t.noted.say(t.texts.line("facts.age_invalid"))
-    if symptom is None and age is None and not (activity and (t.conv.symptoms or t.conv.age is not None)):
-        return None
     assessment = t.assess()
-    return care_reply(t, assessment, t.noted) if is_care(assessment) else None
-
-
-def care_reply(t: Turn, a: Assessment, before: Speech | None = None) -> Reply:
-    """Emergency: the number and go now, session ends. Urgent or fail-closed: see a doctor today."""
-    tx = t.texts
-    speech = Speech().extend(before) if before else Speech()
-    speech.extend(answers.care_speech(tx, a))
-    t.conv.routine = None
-    t.conv.goal = None
-    t.profile.progress = None  # no stretching until the user has been seen
-    if a.tier == "emergency":
-        return tell(speech, card=(tx.line("card.emergency_title"), speech.text), outcome="emergency")
-    return anything_else(t, speech, card=(tx.line("card.urgent_title"), speech.text),
-                         outcome="urgent" if not a.fail_closed else "fail_closed")
-
-
-def unknown_symptom(t: Turn) -> Reply:
-    tx = t.texts
-    t.conv.ask = "which_symptom"
-    return ask(Speech(tx.line("facts.symptom_unknown"), tx.line("facts.symptom_safety"),
-                      tx.line("facts.symptom_again")),
-               tx.line("ask.which_symptom_reprompt"), outcome="symptom unknown")
-
-
-def unclear_red_flag(t: Turn) -> Reply:
-    """The user said they have a red-flag symptom but not which: fail safe, then ask again."""
-    tx = t.texts
-    t.conv.ask = "which_symptom"
-    speech = Speech(tx.line("ask.unclear_red_flag"), tx.line("facts.symptom_safety"),
-                    tx.line("ask.which_symptom"))
-    return ask(speech, tx.line("ask.which_symptom_reprompt"), outcome="red flag unclear")
-
-
-def which_symptom_missed(t: Turn) -> Reply:
-    """Not understood while asked which red-flag symptom: fail safe (it counts as a miss)."""
-    t.conv.misses = t.conv.misses + 1
-    if t.conv.misses >= MAX_MISSES:
-        return tell(Speech(t.texts.line("fallback.give_up")), outcome="gave up")
-    return unclear_red_flag(t)
-
-
-def screen_positive(t: Turn) -> Reply:
-    """ "Yes" to the safety screen: which one?"""
-    tx = t.texts
-    t.conv.ask = "which_symptom"
-    return ask(Speech(tx.line("ask.which_symptom")), tx.line("ask.which_symptom_reprompt"),
-               outcome="screen positive")
+    if is_care(assessment):
+        return care_reply(t, assessment)
+    return proceed(t, Speech(t.texts.line("answer.okay")))
 
 
 def screen_negative(t: Turn) -> Reply:
@@ -154,32 +102,6 @@ def _remember_health(t: Turn) -> None:
         t.profile.remember(t.conv.onset, t.conv.pain, t.today())
 
 
-def catalogue_id(records: Mapping[str, object], resolved: str | None, raw: str,
-                 names: Callable[[object], tuple[str, ...]]) -> str | None:
-    """A catalogue id: Alexa's resolution when it names a known record, else a match of the words
-    against `names(record)` (its id, name and synonyms)."""
-    if resolved in records:
-        return resolved
-    said = normalise(raw)
-    for ident, record in records.items():
-        if said in (normalise(ident.replace("_", " ")), *map(normalise, names(record))):
-            return ident
-    return None
-
-
-def symptom_id(t: Turn, resolved: str | None, raw: str) -> str | None:
-    return catalogue_id(t.rules.symptoms, resolved, raw, lambda s: s.synonyms)
-
-
-def activity_id(t: Turn, resolved: str | None, raw: str) -> str | None:
-    if resolved in t.rules.activities:
-        return resolved
-    try:
-        return t.rules.activity(raw).id
-    except ValueError:
-        return None
-
-
 # ---------------------------------------------------------------------- toward the goal
 def proceed(t: Turn, ack: Speech | None = None, *, breathing_offered: bool = False) -> Reply:
     """After any new fact: red flags first, then the next missing fact, then the goal."""
@@ -187,10 +109,10 @@ def proceed(t: Turn, ack: Speech | None = None, *, breathing_offered: bool = Fal
     ack = ack or Speech()
     assessment = t.assess()
     if is_care(assessment):
-        return care_reply(t, assessment, ack)
+        return care_reply(t, assessment)
     routine = t.conv.routine
-    if routine is not None and t.query.intent == "ReportSymptomIntent":
-        return coach.adjust(t, routine, assessment, ack)
+    if routine is not None and t.query.slot("symptom") is not None:
+        return symptom_mid_routine(t, assessment, ack)
     goal = t.conv.goal or "exercise"
     missing = {"onset": t.conv.onset is None, "pain": t.conv.pain is None, "screen": not t.conv.screened}
     for fact in ("screen",) if goal == "doctor" else ("onset", "pain", "screen"):
@@ -221,7 +143,8 @@ def ask_again(t: Turn) -> Reply:
 
 def _goal_exercise(t: Turn, assessment: Assessment, ack: Speech) -> Reply:
     t.conv.activity = None  # answered now (the assessment includes it)
-    speech = ack.extend(answers.exercise_answer(t.texts, t.rules, assessment)).extend(safety_net(t))
+    speech = ack.extend(disclaimer_first(t, answers.exercise_answer(t.texts, t.rules, assessment)))
+    speech.extend(safety_net(t))
     candidates = t.rules.candidates(assessment.case, assessment)
     if assessment.max_activity == "rest" and candidates:
         question = t.texts.line("answer.offer_breathing")  # at rest: breathing, not stretches
@@ -235,7 +158,8 @@ def _goal_exercise(t: Turn, assessment: Assessment, ack: Speech) -> Reply:
 
 
 def _goal_doctor(t: Turn, assessment: Assessment, ack: Speech) -> Reply:
-    speech = ack.extend(answers.doctor_answer(t.texts, t.rules, assessment)).extend(safety_net(t))
+    speech = ack.extend(disclaimer_first(t, answers.doctor_answer(t.texts, t.rules, assessment)))
+    speech.extend(safety_net(t))
     return anything_else(t, speech, card=(t.texts.line("card.title"), speech.text))
 
 
@@ -269,7 +193,7 @@ def _not_today(t: Turn, stretch, assessment: Assessment, ack: Speech) -> Reply:
         stage = t.rules.stages.get(stretch.earliest)
         days = assessment.case.days_since_onset
         if stage is not None and days is not None and days < stage.first_day:
-            ack.say(tx.line("stretch.opens_from", day=stage.first_day))
+            ack.say(tx.line("answer.stretch_opens", when=answers.when_phrase(tx, stage.first_day - days)))
     question = tx.line("stretch.unknown_question")
     t.conv.ask = "offer_stretch"
     return ask(ack.say(question), question)
@@ -309,5 +233,6 @@ def see_doctor(t: Turn) -> Reply:
 
 def relief_tips(t: Turn) -> Reply:
     tx = t.texts
-    speech = Speech(tx.line("relief.intro"), *tx.advice(t.rules, "relief"))
+    speech = disclaimer_first(t, Speech(tx.line("relief.intro"), *tx.advice(t.rules, "relief")))
+    speech.extend(safety_net(t))
     return anything_else(t, speech, card=(tx.line("card.title"), speech.text))

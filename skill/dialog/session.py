@@ -87,14 +87,23 @@ def stop(t: Turn) -> Reply:
 
 
 def fallback(t: Turn) -> Reply:
-    """Not understood: a hint and a question; after MAX_MISSES in a row, stop for now."""
+    """Not understood: a hint and a question; after MAX_MISSES in a row, stop for now. The
+    reprompt after a miss, or the goodbye, carries the short emergency line once per session."""
     tx = t.texts
     t.conv.misses = t.conv.misses + 1
     if t.conv.misses >= MAX_MISSES:
-        return tell(Speech(tx.line("fallback.give_up")), outcome="gave up")
+        return tell(Speech(tx.line("fallback.give_up"), tx.line("safety.short")), outcome="gave up")
     hint = tx.line("fallback.routine_hint" if t.conv.routine else "fallback.hint")
     question = tx.line("fallback.question")
-    return ask(Speech(tx.line("fallback.first"), hint, question), hint, outcome="fallback")
+    return ask(Speech(tx.line("fallback.first"), hint, question), _safety_line(t).say(hint), outcome="fallback")
+
+
+def _safety_line(t: Turn) -> Speech:
+    """The locale's short emergency line, the first time this session it is needed."""
+    if t.conv.flag("safety_short"):
+        return Speech()
+    t.conv.set_flag("safety_short")
+    return Speech(t.texts.line("safety.short"))
 
 
 def session_ended(t: Turn) -> Reply:

@@ -20,7 +20,7 @@ from datetime import date
 #: Pending questions (what was just asked): the keys of `skill.dialog.dispatch.PENDING`.
 ASKS = frozenset({
     "onset", "pain", "screen", "which_symptom", "offer_stretch", "start_routine", "resume",
-    "forget", "anything_else",
+    "forget", "anything_else", "clarify", "hurt_screen", "checkin",
 })
 PAIN_HISTORY = 30
 #: Answers not understood in a row before the session stops for now.
@@ -180,6 +180,16 @@ class Conversation:
         self._put("tz", value)
 
     @property
+    def clarifying(self) -> str | None:
+        """The vague complaint a clarifying question is pending for ("legs_unclear")."""
+        value = self.attrs.get("clarify")
+        return value if isinstance(value, str) else None
+
+    @clarifying.setter
+    def clarifying(self, value: str | None) -> None:
+        self._put("clarify", value)
+
+    @property
     def misses(self) -> int:
         return _small_int(self.attrs.get("misses"), 0, 100) or 0
 
@@ -240,8 +250,20 @@ class Profile:
     def progress(self, routine: Routine | None) -> None:
         if routine is None or routine.finished:
             self.attrs.pop("progress", None)
+            self.attrs.pop("progress_on", None)
         else:
             self.attrs["progress"] = routine.as_dict()
+
+    def keep_progress(self, routine: Routine, today: date) -> None:
+        """Save the routine's place, and the day it was saved (for "anything new since last time?")."""
+        self.progress = routine
+        if "progress" in self.attrs:
+            self.attrs["progress_on"] = today.isoformat()
+
+    def progress_saved_before(self, today: date) -> bool:
+        """The saved routine is from an earlier day (a routine saved before days were kept counts)."""
+        day = self.attrs.get("progress_on")
+        return "progress" in self.attrs and not (isinstance(day, str) and day >= today.isoformat())
 
     def count(self, name: str, by: int = 1) -> int:
         """Add to a counter in `stats` ("routines", "stretches") and return it."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..voice.ssml import Speech
 from . import coach
-from .facts import ask_fact, catalogue_id, proceed
+from .catalogue import stretch_id
+from .facts import ask_fact, proceed
 from .session import fallback, help_, home, okay, stop
 from .state import Routine
 from .turn import Reply, Turn, ask, tell
@@ -17,7 +18,7 @@ from .turn import Reply, Turn, ask, tell
 def start_stretch(t: Turn) -> Reply:
     slot = t.query.slot("stretch")
     if slot is not None:
-        ident = catalogue_id(t.rules.stretches, slot.id, slot.value, lambda s: (s.name, *s.synonyms))
+        ident = stretch_id(t, slot.id, slot.value)
         if ident is None:
             tx = t.texts
             question = tx.line("stretch.unknown_question")
@@ -93,13 +94,24 @@ def pause(t: Turn) -> Reply:
 
 
 def resume(t: Turn) -> Reply:
+    """Carry on where the user stopped; a place saved on an earlier day is resumed after the
+    one-line "anything new since last time?" screen."""
     routine = t.conv.routine or t.profile.progress
     if routine is None:
         tx = t.texts
         question = tx.line("stretch.resume_none_question")
         t.conv.ask = "offer_stretch"
         return ask(Speech(tx.line("stretch.resume_none"), question), question)
+    if t.conv.routine is None and t.profile.progress_saved_before(t.today()) and not t.conv.flag("checked_in"):
+        t.conv.ask = "checkin"
+        return ask(Speech(t.texts.line("checkin.question")), t.texts.line("checkin.reprompt"), outcome="check-in")
     return coach.step(t, routine)
+
+
+def checked_in(t: Turn) -> Reply:
+    """ "Nothing new" to the check-in: carry on with the saved routine."""
+    t.conv.set_flag("checked_in")
+    return resume(t)
 
 
 def decline_resume(t: Turn) -> Reply:

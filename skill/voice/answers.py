@@ -23,11 +23,18 @@ def is_care(a: Assessment) -> bool:
     return a.tier in CARE_TIERS or a.fail_closed
 
 
-def care_speech(tx: Texts, a: Assessment) -> Speech:
-    """Emergency: the number and go now. Urgent: see a doctor today. Fail-closed: get advice today."""
-    if a.tier == "emergency":
-        return Speech(*tx.lines("tier.emergency"))
-    return Speech(*tx.lines("tier.urgent" if a.red_flags else "tier.fail_closed"))
+def care_speech(tx: Texts, rules: RuleSet, a: Assessment) -> Speech:
+    """The action first, then why: emergency, the number and go now; urgent, see a doctor today
+    (and when to call the emergency number instead); fail-closed, get advice today."""
+    if a.fail_closed and not a.red_flags:
+        return Speech(*tx.lines("tier.fail_closed"))
+    speech = Speech(*tx.lines(f"tier.{'emergency' if a.tier == 'emergency' else 'urgent'}"))
+    reasons = [rules.symptoms[f.rule].label for f in a.red_flags if f.rule in rules.symptoms]
+    if reasons:
+        speech.say(tx.line("tier.because", reasons=join(list(dict.fromkeys(reasons)))))
+    if a.tier != "emergency":
+        speech.say(tx.line("tier.urgent_escalate"))
+    return speech
 
 
 def see_doctor_reasons(tx: Texts, rules: RuleSet, a: Assessment) -> list[str]:
@@ -85,7 +92,7 @@ def exercise_answer(tx: Texts, rules: RuleSet, a: Assessment) -> Speech:
 
 
 def _opening(tx: Texts, a: Assessment, day: int | None, max_pain: int | None, prefix: str, **values) -> str:
-    """ "From day 8 ...", "Once your pain is down to 3 ...", both, or "" when neither is the blocker."""
+    """ "In about a week ...", "Once your pain is down to 3 ...", both, or "" when neither is the blocker."""
     days = a.case.days_since_onset
     pain = a.case.pain
     day_blocks = day is not None and days is not None and days < day
@@ -93,7 +100,19 @@ def _opening(tx: Texts, a: Assessment, day: int | None, max_pain: int | None, pr
     key = "both" if day_blocks and pain_blocks else "day" if day_blocks else "pain" if pain_blocks else ""
     if not key:
         return ""
-    return tx.line(f"answer.{prefix}_{key}", day=day, pain=max_pain, **values)
+    when = when_phrase(tx, day - days) if day_blocks else ""
+    return tx.line(f"answer.{prefix}_{key}", when=when, When=capital(when), pain=max_pain, **values)
+
+
+def when_phrase(tx: Texts, days_ahead: int) -> str:
+    """How far away a day is: "tomorrow", "in 3 days", "in about a week", "in about 3 weeks"."""
+    if days_ahead <= 1:
+        return tx.line("when.tomorrow")
+    if days_ahead <= 5:
+        return tx.line("when.days", n=days_ahead)
+    if days_ahead <= 9:
+        return tx.line("when.week")
+    return tx.line("when.weeks", n=max(2, round(days_ahead / 7)))
 
 
 def doctor_answer(tx: Texts, rules: RuleSet, a: Assessment) -> Speech:
