@@ -18,7 +18,8 @@ from rules import RuleSet, build_plugin_manager
 from . import config as settings
 from .backends.persistence import SqlPersistenceAdapter, load_or_create_secret
 from .backends.engines import open_store
-from .backends.timezones import TimezoneLookup
+from .backends.outbound import Client
+from .backends.timezones import Zones
 from .dialog.dispatch import build_skill
 from .dialog.turn import Services
 from .edge import web
@@ -48,14 +49,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = open_store(app.config["DATABASE_URL"], pool_max=app.config["DB_POOL_MAX"],
                        timeout=app.config["DB_TIMEOUT"])
     secret = load_or_create_secret(app.instance_path, app.config["USER_KEY_SECRET"])
-    services = Services(rules=rules, timezone=TimezoneLookup(app.config["TIMEZONE_TIMEOUT"]),
+    # One pooled, time-boxed client for Alexa's APIs (it rebuilds itself after a fork).
+    outbound = Client(ca_file=app.config["OUTBOUND_CA_FILE"])
+    services = Services(rules=rules, zones=Zones(outbound, budget=app.config["SETTINGS_API_BUDGET"]),
                         remember_health=app.config["REMEMBER_HEALTH"])
     ext = app.extensions["backcoach"] = {
         "rules": rules,
         "store": store,
         "services": services,
         "skill": build_skill(SqlPersistenceAdapter(store, secret), FastSerializer()),
-        "verifier": make_verifier(app.config) if app.config["VERIFY_SIGNATURE"] else None,
+        "verifier": make_verifier(app.config, outbound) if app.config["VERIFY_SIGNATURE"] else None,
     }
     if ext["verifier"] is None:
         log.warning("!!! ALEXA REQUEST VERIFICATION IS OFF: anyone can call /alexa. "

@@ -13,7 +13,8 @@
 | CERT_FETCHER | HTTPS download | callable url -> PEM bytes (test seam) |
 | CERT_CACHE_DIR | none | also cache Alexa's certificate chains on disk |
 | CLOCK | system clock | callable -> aware datetime (test seam for verification) |
-| TIMEZONE_TIMEOUT | 0.8 | seconds to wait for Alexa's Settings API |
+| SETTINGS_API_BUDGET | 0.15 | the most seconds a request waits for Alexa's Settings API (DNS and body included); the zone is then kept in the profile |
+| OUTBOUND_CA_FILE | certifi's bundle | PEM roots for Alexa's APIs and the certificate download (test seam) |
 | DB_POOL_MAX | 4 | PostgreSQL connections per worker |
 | DB_TIMEOUT | 2.0 | seconds to wait for the database |
 | MAX_CONTENT_LENGTH | 256 KiB | larger request bodies are refused (413) |
@@ -41,14 +42,16 @@ DEFAULTS: dict[str, Any] = {
     "CERT_FETCHER": None,
     "CERT_CACHE_DIR": None,
     "CLOCK": None,
-    "TIMEZONE_TIMEOUT": 0.8,
+    "SETTINGS_API_BUDGET": 0.15,
+    "OUTBOUND_CA_FILE": None,
     "DB_POOL_MAX": 4,
     "DB_TIMEOUT": 2.0,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "LOG_LEVEL": "INFO",
 }
 FLAGS = ("VERIFY_SIGNATURE", "REMEMBER_HEALTH", "CONSOLE")
-TEXTS = ("SKILL_ID", "DATABASE_URL", "USER_KEY_SECRET", "TRUSTED_CA_FILE", "CERT_CACHE_DIR", "LOG_LEVEL")
+TEXTS = ("SKILL_ID", "DATABASE_URL", "USER_KEY_SECRET", "TRUSTED_CA_FILE", "CERT_CACHE_DIR", "LOG_LEVEL",
+         "OUTBOUND_CA_FILE")
 
 
 class ConfigError(ValueError):
@@ -86,7 +89,7 @@ def normalise(config: dict[str, Any], instance: str) -> None:
         config["CONSOLE"] = not config["VERIFY_SIGNATURE"]
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{Path(instance) / 'backcoach.sqlite3'}"
-    for key in ("TIMEZONE_TIMEOUT", "DB_TIMEOUT"):
+    for key in ("SETTINGS_API_BUDGET", "DB_TIMEOUT"):
         config[key] = float(config[key])
     for key in ("DB_POOL_MAX", "MAX_CONTENT_LENGTH"):
         config[key] = int(config[key])

@@ -84,6 +84,8 @@ def graph() -> dict[str, set[str]]:
             node = node_of(target, known)
             if node is not None and node != name and not (name.startswith(node + ".") and node in known):
                 out.add(node)
+        # `from ..backends import outbound` names the package and its module: the module counts.
+        out = {n for n in out if not any(other.startswith(n + ".") for other in out)}
         edges[name] = out
     return edges
 

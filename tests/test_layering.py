@@ -19,7 +19,7 @@ ALLOWED = {
     "skill.voice": {"rules"},
     "skill.backends": {"rules"},
     "skill.dialog": {"skill.voice", "skill.backends", "rules"},
-    "skill.edge": {"skill.dialog.turn", "skill.backends.store", "skill.backends.certificates", "rules"},
+    "skill.edge": {"skill.dialog.turn", "skill.backends.store", "skill.backends.outbound", "rules"},
 }
 #: Production modules that may import the developer tools, inside a function only (the command line).
 DEV_ENTRY_POINTS = {"skill.cli"}

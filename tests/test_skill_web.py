@@ -34,11 +34,11 @@ def test_each_call_builds_an_independent_app(make_app):
 
 def test_config_precedence_defaults_then_environment_then_mapping(make_app, monkeypatch):
     app = make_app()
-    assert app.config["REMEMBER_HEALTH"] is False and app.config["TIMEZONE_TIMEOUT"] == 0.8
+    assert app.config["REMEMBER_HEALTH"] is False and app.config["SETTINGS_API_BUDGET"] == 0.15
     monkeypatch.setenv("BACKCOACH_REMEMBER_HEALTH", "1")
-    monkeypatch.setenv("BACKCOACH_TIMEZONE_TIMEOUT", "0.3")
+    monkeypatch.setenv("BACKCOACH_SETTINGS_API_BUDGET", "0.3")
     app = make_app()
-    assert app.config["REMEMBER_HEALTH"] is True and app.config["TIMEZONE_TIMEOUT"] == 0.3
+    assert app.config["REMEMBER_HEALTH"] is True and app.config["SETTINGS_API_BUDGET"] == 0.3
     app = make_app(REMEMBER_HEALTH=False)
     assert app.config["REMEMBER_HEALTH"] is False
 

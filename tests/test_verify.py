@@ -17,12 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from skill.simulator.signing import TestAuthority, make_test_authority
+from skill.edge.certificates import download_cert_chain
 from skill.edge.verify import (
     MEMORY_CACHE_SIZE,
     VerificationError,
     Verifier,
-    _read_limited,
-    download_cert_chain,
     load_trusted_roots,
     make_verifier,
     validate_cert_url,
@@ -221,23 +220,6 @@ def test_download_refuses_bad_url_without_network() -> None:
     assert reason(download_cert_chain, "https://example.com/echo.api/x.pem") == "certificate URL rejected: host"
 
 
-@dataclass
-class FakeResponse:
-    """Just enough of http.client.HTTPResponse for the size/status rules."""
-
-    status: int
-    body: bytes
-
-    def read(self, amount: int) -> bytes:
-        return self.body[:amount]
-
-
-def test_download_size_and_status_rules() -> None:
-    assert _read_limited(FakeResponse(200, b"x" * 10), 10) == b"x" * 10
-    assert reason(_read_limited, FakeResponse(200, b"x" * 11), 10) == "certificate download too large"
-    assert reason(_read_limited, FakeResponse(404, b""), 10) == "certificate download failed: HTTP status"
-
-
 # --------------------------------------------------------------------------- headers and signature
 
 
@@ -382,7 +364,7 @@ def test_non_rsa_leaf_rejected(authority: TestAuthority) -> None:
 
 def test_empty_trust_store_refused() -> None:
     with pytest.raises(ValueError):
-        Verifier(skill_id=None, trusted_roots=[])
+        Verifier(skill_id=None, trusted_roots=[], fetch=lambda url: b"")
 
 
 # --------------------------------------------------------------------------- caching

@@ -14,6 +14,7 @@ deployments). Both are typed views over plain dicts, mutated in place.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -265,6 +266,20 @@ class Profile:
         day = self.attrs.get("progress_on")
         return "progress" in self.attrs and not (isinstance(day, str) and day >= today.isoformat())
 
+    def zone(self, device_id: str | None) -> tuple[str, date] | None:
+        """The time zone kept for this device, and the day it was fetched (None: none kept)."""
+        kept = self.attrs.get("zone")
+        if not (isinstance(kept, dict) and kept.get("device") == _device_key(device_id)):
+            return None
+        try:
+            return str(kept["name"]), date.fromisoformat(kept["on"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def keep_zone(self, device_id: str | None, name: str, day: date) -> None:
+        """Keep the device's zone (the device as a short hash: a zone is not worth a device id)."""
+        self.attrs["zone"] = {"name": name, "device": _device_key(device_id), "on": day.isoformat()}
+
     def count(self, name: str, by: int = 1) -> int:
         """Add to a counter in `stats` ("routines", "stretches") and return it."""
         stats = self.attrs.get("stats")
@@ -300,6 +315,10 @@ class Profile:
             history = [entry for entry in health.get("pain") or [] if entry and entry[0] != today.isoformat()]
             health["pain"] = [*history, [today.isoformat(), pain]][-PAIN_HISTORY:]
         self.attrs["health"] = health
+
+
+def _device_key(device_id: str | None) -> str:
+    return hashlib.sha256((device_id or "").encode()).hexdigest()[:16]
 
 
 def _small_int(value: object, low: int, high: int) -> int | None:

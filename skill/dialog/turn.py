@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timezone
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_model import Intent
 from ask_sdk_model.dialog import ElicitSlotDirective
@@ -22,22 +23,36 @@ from rules import Assessment, Case, RuleSet
 from rules.models import MAX_DAYS
 
 from ..backends.store import StoreUnavailable
-from ..backends.timezones import zone
 from ..voice.ssml import MAX_SPEECH_CHARS, Speech
 from ..voice.texts import Texts, texts
 from .query import Query, read_query
 from .state import Conversation, Profile
 
+if TYPE_CHECKING:
+    from ..backends.timezones import Zones
+
 log = logging.getLogger(__name__)
+
+#: Days after which a kept time zone is looked up again (in the background).
+ZONE_REFRESH_DAYS = 1
+UTC = "UTC"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo(UTC)
 
 
 @dataclass(frozen=True)
 class Services:
-    """rules: the combined rule set; timezone: (api_endpoint, device_id, token) -> IANA name;
-    remember_health: keep onset and pain between sessions (HIPAA-eligible deployments only)."""
+    """rules: the combined rule set; zones: the Settings API (`skill.backends.timezones.Zones`:
+    a pooled client, a budget per request); remember_health: keep onset and pain between
+    sessions (HIPAA-eligible deployments only)."""
 
     rules: RuleSet
-    timezone: Callable[[str | None, str | None, str | None], str]
+    zones: Zones
     remember_health: bool = False
 
 
@@ -116,16 +131,39 @@ class Turn:
         return self._profile is not None
 
     def today(self) -> date:
-        """Today in the user's time zone (Settings API once per session, UTC as fallback)."""
+        """Today in the user's time zone (see `zone_name`)."""
         if self._today is None:
-            name = self.conv.timezone
-            if name is None:
-                q = self.query
-                name = self.services.timezone(q.api_endpoint, q.device_id, q.api_token)
-                if self.query.in_session:
-                    self.conv.timezone = name
-            self._today = self.query.timestamp.astimezone(zone(name)).date()
+            self._today = self.query.timestamp.astimezone(_zone(self.zone_name())).date()
         return self._today
+
+    def zone_name(self) -> str:
+        """The user's time zone: the session's, else the profile's (looked up once per user and
+        device, refreshed in the background after a day), else the Settings API within the
+        budget, else UTC. A zone that was ever answered is kept, so an outage never moves the day."""
+        name = self.conv.timezone
+        if name is not None:
+            return name
+        q, zones = self.query, self.services.zones
+        utc_day = self.query.timestamp.astimezone(timezone.utc).date()
+        kept = self.profile.zone(q.device_id)
+        if kept is not None:
+            name, fetched = kept
+            if (utc_day - fetched).days >= ZONE_REFRESH_DAYS:
+                fresh = zones.cached(q.device_id)  # a background answer from an earlier request
+                if fresh is not None:
+                    self.profile.keep_zone(q.device_id, fresh, utc_day)
+                    name = fresh
+                else:
+                    zones.refresh(q.api_endpoint, q.device_id, q.api_token)
+        else:
+            name = zones.look_up(q.api_endpoint, q.device_id, q.api_token)
+            if name is not None:
+                self.profile.keep_zone(q.device_id, name, utc_day)
+        if name is None:
+            return UTC  # not kept: the next request asks again (the breaker keeps it cheap)
+        if q.in_session:
+            self.conv.timezone = name
+        return name
 
     def days_since_onset(self) -> int | None:
         return days_since(self.conv.onset, self.today())

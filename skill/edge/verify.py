@@ -12,15 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import http.client
 import json
 import logging
 import os
-import ssl
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -37,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification as x509v
 
+from ..backends.outbound import Client
+from .certificates import ChainDownloader
 from .cert_url import (  # noqa: F401 - VerificationError and the URL rules are part of this API
     CERT_HOST, CERT_PATH_PREFIX, VerificationError, _validated_cert_url, validate_cert_url,
 )
@@ -69,43 +67,6 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def _utc_now() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(timezone.utc)
-
-
-# --------------------------------------------------------------------------- download
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: the chain must come from the validated URL itself."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        """Returning None makes urllib raise the 3xx as an HTTPError."""
-        return None
-
-
-def download_cert_chain(url: str, *, timeout: float = 2.0, max_bytes: int = 65536) -> bytes:
-    """Fetch a PEM certificate chain over HTTPS (certifi's CA bundle, no redirects).
-
-    The URL is validated first. Raises :class:`VerificationError` on network
-    errors, a non-200 status or a body larger than ``max_bytes``.
-    """
-    url = validate_cert_url(url)
-    context = ssl.create_default_context(cafile=certifi.where())
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirect())
-    try:
-        with opener.open(url, timeout=timeout) as response:
-            return _read_limited(response, max_bytes)
-    except (OSError, http.client.HTTPException):  # URLError, HTTPError and timeouts are OSErrors
-        raise VerificationError("certificate download failed") from None
-
-
-def _read_limited(response: Any, max_bytes: int) -> bytes:
-    """Return the body of an HTTP ``response`` that must be 200 and at most ``max_bytes`` long."""
-    if response.status != 200:
-        raise VerificationError("certificate download failed: HTTP status")
-    body = response.read(max_bytes + 1)
-    if len(body) > max_bytes:
-        raise VerificationError("certificate download too large")
-    return body
 
 
 # --------------------------------------------------------------------------- certificates
@@ -210,7 +171,7 @@ class Verifier:
         *,
         skill_id: str | None,
         trusted_roots: list[x509.Certificate],
-        fetch: Callable[[str], bytes] = download_cert_chain,
+        fetch: Callable[[str], bytes],
         clock: Callable[[], datetime] = _utc_now,
         cache_dir: Path | None = None,
         revalidate_after: timedelta = timedelta(hours=1),
@@ -364,7 +325,7 @@ class Verifier:
             logger.debug("could not write certificate cache: %s", error.strerror)
 
 
-def make_verifier(config: Mapping[str, Any]) -> Verifier:
+def make_verifier(config: Mapping[str, Any], client: Client | None = None) -> Verifier:
     """Build a :class:`Verifier` from Flask-style config.
 
     Keys (all optional): ``SKILL_ID``, ``TRUSTED_CA_FILE`` (PEM bundle, default
@@ -375,7 +336,7 @@ def make_verifier(config: Mapping[str, Any]) -> Verifier:
     return Verifier(
         skill_id=config.get("SKILL_ID") or None,
         trusted_roots=load_trusted_roots(config.get("TRUSTED_CA_FILE")),
-        fetch=config.get("CERT_FETCHER") or download_cert_chain,
+        fetch=config.get("CERT_FETCHER") or ChainDownloader(client),
         clock=config.get("CLOCK") or _utc_now,
         cache_dir=Path(cache_dir) if cache_dir else None,
     )
