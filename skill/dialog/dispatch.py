@@ -138,20 +138,46 @@ class Route(AbstractRequestHandler):
         ctx: RequestContext = handler_input.context
         turn = Turn(handler_input, ctx.services)
         reply = answer(turn, self.func)
+        if turn.conv.unsaved_place is not None:
+            turn.profile  # noqa: B018 - loading it puts the unsaved place back, so this turn saves it
+        if not save_profile(turn) and turn.profile.place_changed:
+            reply = place_not_saved(turn, reply)
         ctx.outcome = reply.outcome
-        response = turn.respond(reply)
-        save_profile(turn)
-        return response
+        return turn.respond(reply)
 
 
-def save_profile(turn: Turn) -> None:
-    """Save the persistent profile if this turn loaded it; a down database keeps what was saved."""
-    if not turn.profile_loaded or not turn.profile.available:
-        return
+def save_profile(turn: Turn) -> bool:
+    """Save the persistent profile if this turn loaded it; False when it could not be saved (the
+    database is down: nothing already saved is overwritten, least of all by an empty profile)."""
+    if not turn.profile_loaded:
+        return True
+    if not turn.profile.available:
+        return False
     try:
         turn.handler_input.attributes_manager.save_persistent_attributes()
     except StoreUnavailable:
         log.info("profile not saved: database unavailable")
+        return False
+    return True
+
+
+#: Replies that stay about care: a lost "no stretching for now" is not worth a sentence there.
+_CARE_OUTCOMES = frozenset({"emergency", "urgent", "fail_closed", "emergency help"})
+
+
+def place_not_saved(turn: Turn, reply: Reply) -> Reply:
+    """The routine's place could not be saved: say so in one sentence, never "I've saved your
+    place"; keep the place in the session and save it on the next turn."""
+    if reply.outcome in _CARE_OUTCOMES or not (reply.speech or reply.reprompt):
+        return reply
+    tx = turn.texts
+    if reply.outcome in ("stopped", "paused"):
+        return Reply(Speech(tx.line("goodbye.not_saved")), None, end=True, outcome=f"{reply.outcome}, not saved")
+    if turn.query.in_session and not reply.end:
+        turn.conv.unsaved_place = turn.profile.place()
+    speech = Speech(tx.line("save.failed")).extend(reply.speech)
+    return Reply(speech, reply.reprompt, reply.card, reply.directives, reply.elicit, reply.end,
+                 f"{reply.outcome}, not saved")
 
 
 class RouteMapper(AbstractRequestMapper):

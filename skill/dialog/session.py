@@ -24,6 +24,8 @@ def launch(t: Turn) -> Reply:
     else:
         speech = Speech(tx.line("launch.disclaimer"), tx.line("launch.what_i_do"))
         profile.hear_disclaimer()
+    if not profile.available:
+        speech.say(tx.line("launch.no_profile"))
     recall_health(t)
     progress = profile.progress
     stretch = t.rules.stretches.get(progress.current) if progress else None

@@ -191,6 +191,16 @@ class Conversation:
         self._put("clarify", value)
 
     @property
+    def unsaved_place(self) -> dict | None:
+        """The routine's place that the database could not store: saved again on the next turn."""
+        value = self.attrs.get("unsaved")
+        return value if isinstance(value, dict) else None
+
+    @unsaved_place.setter
+    def unsaved_place(self, value: dict | None) -> None:
+        self._put("unsaved", value)
+
+    @property
     def misses(self) -> int:
         return _small_int(self.attrs.get("misses"), 0, 100) or 0
 
@@ -234,6 +244,24 @@ class Profile:
     def __init__(self, attributes: dict, available: bool = True) -> None:
         self.attrs = attributes
         self.available = available
+        self._loaded_place = self.place()
+
+    def place(self) -> dict:
+        """The saved routine and its day, as stored (for keeping it in the session when a save fails)."""
+        return {key: self.attrs.get(key) for key in ("progress", "progress_on")}
+
+    @property
+    def place_changed(self) -> bool:
+        """The saved place differs from what was loaded (so this turn must save it)."""
+        return self.place() != self._loaded_place
+
+    def restore_place(self, place: dict) -> None:
+        """Put back a place a failed save left in the session."""
+        for key in ("progress", "progress_on"):
+            if place.get(key) is None:
+                self.attrs.pop(key, None)
+            else:
+                self.attrs[key] = place[key]
 
     @property
     def disclaimer_heard(self) -> bool:

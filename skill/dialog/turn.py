@@ -124,6 +124,11 @@ class Turn:
                 self._profile = Profile(attrs)
             except StoreUnavailable:
                 self._profile = Profile({}, available=False)
+                return self._profile
+            unsaved = self.conv.unsaved_place
+            if unsaved is not None:  # a save failed earlier in this session: this turn saves it
+                self._profile.restore_place(unsaved)
+                self.conv.unsaved_place = None
         return self._profile
 
     @property
