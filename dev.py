@@ -62,7 +62,15 @@ def main(argv: list[str]) -> int:
         cmd = [str(python), "-m", "pytest", *rest]
     else:
         cmd = [str(python), str(ROOT / "bench" / "run.py"), *rest]
-    return subprocess.call(cmd, cwd=ROOT, env=env)
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:  # Ctrl-C reaches the child too: let it stop, without a traceback here
+        try:
+            return process.wait(timeout=15)
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            process.kill()
+            return 130
 
 
 if __name__ == "__main__":

@@ -81,3 +81,19 @@ proc_name = "backcoach"
 # 127.0.0.1 and ::1 (a proxy on this host). Only those addresses may set X-Forwarded-Proto and
 # make a request count as HTTPS. Behind a proxy on another host, set FORWARDED_ALLOW_IPS to its
 # address; never "*" while anything else can reach the port.
+
+
+def on_starting(server):
+    """Check the configuration once, in the master, before any worker forks: a bad setting (say,
+    verification on without BACKCOACH_SKILL_ID) is one clear line, not a traceback per worker."""
+    import sys
+
+    from flask import Flask
+
+    from skill import config
+    try:
+        config.load(Flask("skill.app", instance_path=config.instance_path(None), instance_relative_config=True))
+    except config.ConfigError as exc:
+        sys.stderr.write(f"backcoach: {exc}\n")
+        sys.stderr.flush()
+        os._exit(2)  # before any worker exists; gunicorn's own SystemExit handling would log a traceback

@@ -22,7 +22,7 @@ from .backends.outbound import Client
 from .backends.timezones import Zones
 from .dialog.dispatch import build_skill
 from .dialog.turn import Services
-from .edge import web
+from .edge import pages, web
 from .edge.logs import configure_logging
 from .edge.serializer import FastSerializer
 from .edge.verify import make_verifier
@@ -38,11 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         a skill id); :raises ValueError: when plugin data is broken.
     """
     app = Flask(__name__, instance_path=settings.instance_path(config), instance_relative_config=True)
-    app.config.from_mapping(settings.DEFAULTS)
-    app.config.from_prefixed_env(settings.PREFIX)
-    if config:
-        app.config.update(config)
-    settings.normalise(app.config, app.instance_path)
+    settings.load(app, config)
     configure_logging(app.config["LOG_LEVEL"])
 
     rules = RuleSet(build_plugin_manager(app.config["DISABLED_PLUGINS"]))
@@ -65,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                     "Local use only; never run like this in production. !!!")
 
     app.register_blueprint(web.blueprint)
+    app.register_blueprint(pages.blueprint)
     web.register_error_handlers(app)
     # The browser console is a developer tool (skill.simulator.console): `backcoach serve`
     # adds it when CONSOLE is on; the production factory never imports it.

@@ -19,6 +19,8 @@
 | DB_TIMEOUT | 2.0 | seconds to wait for the database |
 | MAX_CONTENT_LENGTH | 256 KiB | larger request bodies are refused (413) |
 | LOG_LEVEL | INFO | |
+| OPERATOR | none | who runs this deployment, with a contact (shown in the privacy notice and terms) |
+| PUBLIC_URL | none | the deployment's public https URL (the skill manifest's endpoint, privacy and terms links) |
 """
 
 from __future__ import annotations
@@ -48,10 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "DB_TIMEOUT": 2.0,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "LOG_LEVEL": "INFO",
+    "OPERATOR": None,
+    "PUBLIC_URL": None,
 }
 FLAGS = ("VERIFY_SIGNATURE", "REMEMBER_HEALTH", "CONSOLE")
 TEXTS = ("SKILL_ID", "DATABASE_URL", "USER_KEY_SECRET", "TRUSTED_CA_FILE", "CERT_CACHE_DIR", "LOG_LEVEL",
-         "OUTBOUND_CA_FILE")
+         "OUTBOUND_CA_FILE", "OPERATOR", "PUBLIC_URL")
 
 
 class ConfigError(ValueError):
@@ -70,6 +74,18 @@ def flag(value: Any) -> bool | None:
     if word in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"{PREFIX}_*: {value!r} is not true or false")
+
+
+def load(app, config: Mapping[str, Any] | None = None) -> None:
+    """Fill a Flask app's config: defaults, then ``BACKCOACH_*`` variables, then `config`; checked.
+
+    :raises ConfigError: when the configuration cannot work.
+    """
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env(PREFIX)
+    if config:
+        app.config.update(config)
+    normalise(app.config, app.instance_path)
 
 
 def instance_path(config: Mapping[str, Any] | None) -> str | None:

@@ -44,9 +44,17 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+PUBLIC_URL = "https://coach.physio-clinic.co.uk"
+
+
 @pytest.fixture(scope="module")
-def manifest() -> dict:
-    return load(PACKAGE / "skill.json")["manifest"]
+def manifest(tmp_path_factory) -> dict:
+    """skill.json as `backcoach model export --public-url` writes it for a deployment."""
+    from skill.cli import main
+
+    package = tmp_path_factory.mktemp("skill-package")
+    assert main(["model", "export", "--dir", str(package), "--public-url", PUBLIC_URL]) == 0
+    return load(package / "skill.json")["manifest"]
 
 
 def committed_locales() -> list[str]:
@@ -55,7 +63,7 @@ def committed_locales() -> list[str]:
 
 def test_manifest_has_the_shape_of_a_custom_skill(manifest):
     assert set(manifest) == {"manifestVersion", "publishingInformation", "privacyAndCompliance",
-                             "apis", "events"}
+                             "apis", "events", "permissions"}
     assert manifest["manifestVersion"] == "1.0"
     publishing = manifest["publishingInformation"]
     assert publishing["category"] == "HEALTH_AND_FITNESS"
@@ -118,11 +126,13 @@ def test_example_phrases_resolve_through_the_committed_model(manifest, locale):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_privacy_policy_and_terms_per_locale(manifest, locale):
+def test_privacy_policy_terms_and_icons_per_locale_are_served_by_the_app(manifest, locale, client):
     urls = manifest["privacyAndCompliance"]["locales"][locale]
-    for key in ("privacyPolicyUrl", "termsOfUseUrl"):
-        parts = urlsplit(urls[key])
-        assert parts.scheme == "https" and parts.netloc, f"{locale}.{key}: {urls[key]!r}"
+    listing = manifest["publishingInformation"]["locales"][locale]
+    for url in (urls["privacyPolicyUrl"], urls["termsOfUseUrl"], listing["smallIconUri"], listing["largeIconUri"]):
+        parts = urlsplit(url)
+        assert parts.scheme == "https" and f"{parts.scheme}://{parts.netloc}" == PUBLIC_URL, url
+        assert client.get(parts.path).status_code == 200, f"the app serves {parts.path}"
 
 
 def test_compliance_flags(manifest):
@@ -164,7 +174,7 @@ def test_ask_resources_point_at_the_skill_package_only():
     assert resources["askcliResourcesVersion"] == "2020-03-31"
     profile = resources["profiles"]["default"]
     assert profile["skillMetadata"] == {"src": "./skill-package"}
-    assert (DEPLOY / profile["skillMetadata"]["src"] / "skill.json").is_file()
+    assert (DEPLOY / profile["skillMetadata"]["src"] / "interactionModels" / "custom").is_dir()
     assert "code" not in profile and "skillInfrastructure" not in profile, "self-hosted: no Lambda"
 
 
@@ -208,3 +218,31 @@ def test_gunicorn_config_honours_the_environment(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     values = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert (values["bind"], values["workers"]) == ("10.0.0.5:9000", 3)
+
+
+@pytest.mark.parametrize("url", ["https://backcoach.example.com", "http://coach.physio-clinic.co.uk",
+                                 "https://localhost:8443", "https://127.0.0.1", "https://coach.test",
+                                 "https://skill.example.org/", "", "https://x.y/?a=1"])
+def test_placeholder_or_unusable_public_urls_are_refused(url):
+    from skill.voice.manifest import ManifestError, build
+    with pytest.raises(ManifestError):
+        build(url)
+
+
+def test_a_deployment_that_keeps_health_facts_gets_no_manifest(tmp_path, monkeypatch, capsys):
+    from skill.cli import main
+    monkeypatch.setenv("BACKCOACH_REMEMBER_HEALTH", "1")
+    assert main(["model", "export", "--dir", str(tmp_path), "--public-url", PUBLIC_URL]) == 2
+    assert "HIPAA-eligible" in capsys.readouterr().err and not (tmp_path / "skill.json").exists()
+
+
+def test_the_manifest_declares_the_reminders_permission_and_no_health_info(manifest):
+    assert {"name": "alexa::alerts:reminders:skill:readwrite"} in manifest["permissions"]
+    assert manifest["privacyAndCompliance"]["usesHealthInfo"] is False
+
+
+def test_no_manifest_with_placeholder_urls_is_committed():
+    committed = PACKAGE / "skill.json"
+    if committed.exists():  # written locally by `backcoach model export --public-url`
+        text = committed.read_text()
+        assert "example.com" not in text and "localhost" not in text

@@ -95,6 +95,8 @@ def test_the_model_checker_catches_what_alexa_rejects(rules, damage, needle):
 
 def test_model_export_writes_every_locale(tmp_path, capsys):
     assert main(["model", "export", "--dir", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{loc}.json" for loc in LOCALES)
-    assert json.loads((tmp_path / "en-GB.json").read_text())["interactionModel"]["languageModel"]["invocationName"] == "back coach"
+    models = tmp_path / "interactionModels" / "custom"
+    assert sorted(p.name for p in models.iterdir()) == sorted(f"{loc}.json" for loc in LOCALES)
+    assert json.loads((models / "en-GB.json").read_text())["interactionModel"]["languageModel"]["invocationName"] == "back coach"
+    assert not (tmp_path / "skill.json").exists() and "--public-url" in capsys.readouterr().out
     assert set(contract()["locales"]) == set(LOCALES)
