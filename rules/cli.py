@@ -125,8 +125,9 @@ def cmd_stretches(args: argparse.Namespace, out: TextIO) -> int:
     if not stretches:
         out.write("  (none today)\n")
     for s in stretches:
-        out.write(f"  {s.id:<26} {s.name:<30} from {s.earliest:<20} {s.repetitions} x, "
-                  f"{s.hold_seconds} s holding\n")
+        holds = sorted({m.hold for m in s.moves if m.hold})
+        each = f"holds of {' and '.join(f'{h} s' for h in holds)}" if holds else "no holds"
+        out.write(f"  {s.id:<26} {s.name:<30} from {s.earliest:<20} {s.repetitions} reps, {each}\n")
     return 0
 
 

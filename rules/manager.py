@@ -35,6 +35,9 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
 ESSENTIAL_PLUGINS = frozenset({"red_flags", "timeline"})
 ENTRY_POINT_GROUP = "backcoach.rules"
 DISABLED_ENV = "BACKCOACH_DISABLED_PLUGINS"
+#: An allowlist of third-party plugins (as datasette's and llm's): unset loads every installed
+#: plugin, "" loads the built-ins only, "a,b" loads only those.
+LOAD_ENV = "BACKCOACH_LOAD_PLUGINS"
 #: Hooks whose results must not be replaced by a wrapper.
 UNWRAPPABLE_HOOKS = frozenset({"backcoach_red_flags"})
 
@@ -120,13 +123,19 @@ def parse_disabled(value: str | Iterable[str] | None) -> frozenset[str]:
 
 
 def build_plugin_manager(
-    disabled: str | Iterable[str] | None = None, *, entry_points: bool = True
+    disabled: str | Iterable[str] | None = None, *, entry_points: bool = True,
+    load: str | Iterable[str] | None = None,
 ) -> BackcoachPluginManager:
     """Build the manager exactly as the server does.
 
     :param disabled: plugin names to block before import (default: $BACKCOACH_DISABLED_PLUGINS).
     :param entry_points: also load third-party plugins of the ``backcoach.rules`` group.
+    :param load: the only third-party plugins to load (default: $BACKCOACH_LOAD_PLUGINS; unset
+        means all, "" means the built-ins only); the others are blocked before import.
     :raises ValueError: when an essential built-in plugin is blocked.
+
+    A name in either list that matches no plugin is logged as a warning naming the plugins
+    that exist (a typo would otherwise be silently ignored).
     """
     blocked = parse_disabled(disabled)
     essential = blocked & ESSENTIAL_PLUGINS
@@ -146,13 +155,33 @@ def build_plugin_manager(
             pm.register(module, name=name)
             record = replace(record, status="active", hooks=pm.hooks_of(module))
         pm.records[name] = record
+    allowed = _allowlist(load)
     if entry_points:
-        _load_entry_points(pm, blocked)
+        _load_entry_points(pm, blocked, allowed)
     pm.check_pending()
+    _warn_unknown(pm, blocked, DISABLED_ENV)
+    if allowed is not None:
+        _warn_unknown(pm, allowed, LOAD_ENV)
     return pm
 
 
-def _load_entry_points(pm: BackcoachPluginManager, blocked: frozenset[str]) -> None:
+def _allowlist(value: str | Iterable[str] | None) -> frozenset[str] | None:
+    if value is None:
+        value = os.environ.get(LOAD_ENV)
+        if value is None:
+            return None
+    return parse_disabled(value)
+
+
+def _warn_unknown(pm: BackcoachPluginManager, names: frozenset[str], setting: str) -> None:
+    unknown = sorted(names - pm.records.keys())
+    if unknown:
+        log.warning("%s names no plugin: %s (plugins: %s)", setting, ", ".join(unknown),
+                    ", ".join(sorted(pm.records)))
+
+
+def _load_entry_points(pm: BackcoachPluginManager, blocked: frozenset[str],
+                       allowed: frozenset[str] | None = None) -> None:
     """Load third-party plugins sorted by name, each in isolation, blocked ones never imported."""
     found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
     for ep in found:
@@ -162,7 +191,7 @@ def _load_entry_points(pm: BackcoachPluginManager, blocked: frozenset[str]) -> N
             dist.version if dist else "", dist.name if dist else "")
         if ep.name in pm.records:
             record = replace(record, status="failed", error=f"name {ep.name!r} is already taken")
-        elif ep.name in blocked:
+        elif ep.name in blocked or (allowed is not None and ep.name not in allowed):
             pm.set_blocked(ep.name)
         else:
             record = _register_entry_point(pm, ep, record)

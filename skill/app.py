@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.load(app, config)
     configure_logging(app.config["LOG_LEVEL"])
 
-    rules = RuleSet(build_plugin_manager(app.config["DISABLED_PLUGINS"]))
+    rules = RuleSet(build_plugin_manager(app.config["DISABLED_PLUGINS"], load=app.config["LOAD_PLUGINS"]))
     store = open_store(app.config["DATABASE_URL"], pool_max=app.config["DB_POOL_MAX"],
                        timeout=app.config["DB_TIMEOUT"])
     secret = load_or_create_secret(app.instance_path, app.config["USER_KEY_SECRET"])

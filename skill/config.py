@@ -8,7 +8,8 @@
 | USER_KEY_SECRET | generated in the instance folder | key of the HMAC that replaces Alexa's userId |
 | REMEMBER_HEALTH | false | keep onset and pain between sessions (HIPAA-eligible deployments only) |
 | CONSOLE | on when VERIFY_SIGNATURE is off | serve the browser console at /console |
-| DISABLED_PLUGINS | none | rule plugins to block, comma-separated |
+| DISABLED_PLUGINS | none | rule plugins to block, comma-separated (a name that matches no plugin is warned about) |
+| LOAD_PLUGINS | unset | the only third-party rule plugins to load, comma-separated; empty: the built-ins only |
 | TRUSTED_CA_FILE | certifi's bundle | PEM roots for Alexa's certificate chain (test seam) |
 | CERT_FETCHER | HTTPS download | callable url -> PEM bytes (test seam) |
 | CERT_CACHE_DIR | none | also cache Alexa's certificate chains on disk |
@@ -40,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_HEALTH": False,
     "CONSOLE": None,
     "DISABLED_PLUGINS": None,
+    "LOAD_PLUGINS": None,
     "TRUSTED_CA_FILE": None,
     "CERT_FETCHER": None,
     "CERT_CACHE_DIR": None,

@@ -55,7 +55,7 @@ def checks() -> list[tuple[str, str]]:
     reachable = store.ping()
     add(OK if reachable else FAIL, f"database {'reachable' if reachable else 'UNREACHABLE'}: {where}")
     store.close()
-    _plugins(add, cfg["DISABLED_PLUGINS"])
+    _plugins(add, cfg["DISABLED_PLUGINS"], cfg["LOAD_PLUGINS"])
     missing = [loc for loc in LOCALES if not (Path(__file__).resolve().parent.parent / MODEL_DIR / f"{loc}.json").exists()]
     add(OK if not missing else FAIL, f"locales {', '.join(LOCALES)} (emergency numbers "
         + ", ".join(texts(loc).place["emergency_number"] for loc in LOCALES) + ")"
@@ -74,9 +74,9 @@ def checks() -> list[tuple[str, str]]:
     return found
 
 
-def _plugins(add, disabled) -> None:
+def _plugins(add, disabled, load) -> None:
     try:
-        pm = build_plugin_manager(disabled)
+        pm = build_plugin_manager(disabled, load=load)
         rules = RuleSet(pm)
     except ValueError as exc:
         add(FAIL, f"rule plugins: {exc}")

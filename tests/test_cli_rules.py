@@ -115,3 +115,10 @@ def test_the_console_script_is_installed():
     done = subprocess.run([exe, "assess", "--days", "4", "--pain", "3"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "gentle_stretching" in done.stdout
+
+
+def test_stretches_lists_repetitions_and_the_length_of_each_hold(capsys):
+    from skill.cli import main
+    assert main(["stretches"]) == 0
+    breathing = next(line for line in capsys.readouterr().out.splitlines() if "diaphragmatic_breathing" in line)
+    assert "5 reps, holds of 4 s" in breathing and "40 s" not in breathing

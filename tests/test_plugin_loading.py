@@ -136,3 +136,28 @@ def backcoach_stretches():
     rules = RuleSet(build_plugin_manager(disabled=""))
     assert any("duplicate id 'cat_cow'" in p for p in rules.problems)
     assert rules.stretches["cat_cow"].name != "x"
+
+
+# ------------------------------------------------------------------ typos and the allowlist (issue 18)
+def test_a_disabled_name_that_matches_no_plugin_is_warned_about_with_the_real_names(caplog):
+    with caplog.at_level("WARNING", logger="rules.manager"):
+        build_plugin_manager("advise")
+    (warning,) = [r.getMessage() for r in caplog.records if "names no plugin" in r.getMessage()]
+    assert "BACKCOACH_DISABLED_PLUGINS names no plugin: advise" in warning and "advice" in warning
+
+
+def test_an_empty_allowlist_loads_the_built_ins_only(install_plugin):
+    install_plugin("extra", "from rules import hookimpl\n\n@hookimpl\ndef backcoach_advice():\n    return []\n")
+    everything = plugin_records(build_plugin_manager(""))
+    assert {r.name: r.status for r in everything}["extra"] == "active"
+    only_builtins = {r.name: r.status for r in plugin_records(build_plugin_manager("", load=""))}
+    assert only_builtins["extra"] == "blocked" and only_builtins["red_flags"] == "active"
+
+
+def test_the_allowlist_names_the_third_party_plugins_to_load(install_plugin, monkeypatch):
+    source = "from rules import hookimpl\n\n@hookimpl\ndef backcoach_advice():\n    return []\n"
+    install_plugin("wanted", source)
+    install_plugin("unwanted", source)
+    monkeypatch.setenv("BACKCOACH_LOAD_PLUGINS", "wanted")
+    status = {r.name: r.status for r in plugin_records(build_plugin_manager(""))}
+    assert status["wanted"] == "active" and status["unwanted"] == "blocked"
