@@ -13,14 +13,16 @@ from .manager import (
     hookimpl, plugin_records,
 )
 from .models import (
-    AVOID_ITEMS, CARE_TIERS, LEVELS, TIERS, Activity, ActivityLevel, ActivityVerdict, Advice,
-    Assessment, Case, Finding, Move, NextStep, RuleCase, Stage, Stretch, Symptom, TraceEntry,
+    AVOID_ITEMS, CARE_TIERS, KNOWN_TOPICS, LEVELS, PLACEHOLDERS, TIERS, Activity, ActivityLevel,
+    ActivityVerdict, Advice, Answer, AnswerLine, Assessment, Case, Finding, Move, NextStep,
+    RuleCase, Source, Stage, Stretch, Symptom, TraceEntry,
 )
 
 __all__ = [
     "AVOID_ITEMS", "BUILTIN_PLUGINS", "CARE_TIERS", "ENTRY_POINT_GROUP", "ESSENTIAL_PLUGINS",
-    "LEVELS", "TIERS", "Activity", "ActivityLevel", "ActivityVerdict", "Advice", "Assessment",
-    "Case", "CheckResult", "Finding", "Move", "NextStep", "PluginRecord", "RuleCase", "RuleSet",
-    "Stage", "Stretch", "Symptom", "TraceEntry", "assess", "build_plugin_manager",
-    "default_rules", "hookimpl", "plugin_records",
+    "KNOWN_TOPICS", "LEVELS", "PLACEHOLDERS", "TIERS", "Activity", "ActivityLevel",
+    "ActivityVerdict", "Advice", "Answer", "AnswerLine", "Assessment", "Case", "CheckResult",
+    "Finding", "Move", "NextStep", "PluginRecord", "RuleCase", "RuleSet", "Source", "Stage",
+    "Stretch", "Symptom", "TraceEntry", "assess", "build_plugin_manager", "default_rules",
+    "hookimpl", "plugin_records",
 ]

@@ -18,9 +18,10 @@ import pluggy
 
 from .manager import ESSENTIAL_PLUGINS, build_plugin_manager
 from .models import (
-    AVOID_ITEMS, CARE_TIERS, LEVELS, TIERS, Activity, ActivityLevel, ActivityVerdict, Advice,
-    Assessment, Case, Finding, NextStep, RuleCase, Stage, Stretch, Symptom, TraceEntry,
-    most_conservative, most_severe, ordered_avoid, rank,
+    AVOID_ITEMS, CARE_TIERS, KNOWN_TOPICS, LEVELS, PLACEHOLDERS, TIERS, Activity, ActivityLevel,
+    ActivityVerdict, Advice, Answer, AnswerLine, Assessment, Case, Finding, NextStep, RuleCase,
+    Source, Stage, Stretch, Symptom, TraceEntry, most_conservative, most_severe, ordered_avoid,
+    placeholders, rank,
 )
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,39 @@ def _check_finding(finding: Finding) -> Finding:
     return finding
 
 
+def _check_answer(answer: Answer) -> Answer:
+    """`answer` if it follows the `backcoach_answers` contract. :raises PluginError: otherwise."""
+    if answer.topic not in KNOWN_TOPICS:
+        raise PluginError(f"answer for unknown topic {answer.topic!r}; the host knows "
+                          f"{', '.join(KNOWN_TOPICS)}")
+    if not isinstance(answer.health_advice, bool):
+        raise PluginError(f"answer {answer.topic!r}: health_advice must be true or false")
+    if isinstance(answer.lines, (str, bytes)) or not answer.lines:
+        raise PluginError(f"answer {answer.topic!r} has no lines")
+    for n, line in enumerate(answer.lines, 1):
+        where = f"answer {answer.topic!r} line {n}"
+        if not isinstance(line, AnswerLine):
+            raise PluginError(f"{where} is a {type(line).__name__}, expected AnswerLine")
+        for field in ("say", "source"):
+            value = getattr(line, field)
+            if not isinstance(value, str) or not value.strip():
+                raise PluginError(f"{where} has no {field}")
+        if (isinstance(line.quote, (str, bytes)) or not line.quote
+                or not all(isinstance(q, str) and q.strip() for q in line.quote)):
+            raise PluginError(f"{where} needs a quote: a tuple of the source's exact words")
+        for field in ("if_avoid", "unless_avoid"):
+            value = getattr(line, field)
+            if value is not None and value not in _AVOID:
+                raise PluginError(f"{where}: {field} {value!r} is not an avoid item")
+        try:
+            unknown = set(placeholders(line.say)) - PLACEHOLDERS
+        except ValueError as exc:
+            raise PluginError(f"{where}: {exc}") from exc
+        if unknown:
+            raise PluginError(f"{where} has unknown placeholder(s) {', '.join(sorted(unknown))}")
+    return answer
+
+
 class RuleSet:
     """The combined rules of a plugin manager: catalogues loaded once, cases answered many times.
 
@@ -124,6 +158,8 @@ class RuleSet:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self.problems: list[str] = []
+        #: (hook, record id) -> the plugin(s) the record comes from, for `backcoach sources`
+        self.origins: dict[tuple[str, str], str] = {}
         registered = {name for name, plugin in pm.list_name_plugin() if plugin is not None}
         missing = ESSENTIAL_PLUGINS - registered
         if missing:
@@ -134,6 +170,12 @@ class RuleSet:
         self.stretches: dict[str, Stretch] = self._unique("backcoach_stretches", Stretch, "id")
         self.activities: dict[str, Activity] = self._unique("backcoach_activities", Activity, "id")
         self.advice: dict[str, Advice] = self._unique("backcoach_advice", Advice, "id")
+        #: topic -> the answer of the last registered plugin that answers it
+        self.answers: dict[str, Answer] = {}
+        #: topic -> the plugin whose answer is used
+        self.answered_by: dict[str, str] = {}
+        self._answers()
+        self.sources: dict[str, Source] = self._sources()
         self._activity_names = self._activity_lookup()
         self._validate_references()
         self._case_impls = {
@@ -173,7 +215,43 @@ class RuleSet:
                 self._plugin_failed(plugin, hook, f"duplicate id {ident!r}")
                 continue
             found[ident] = record
+            self.origins[(hook, ident)] = plugin
         return found
+
+    def _answers(self) -> None:
+        hook = "backcoach_answers"
+        for plugin, result, error in _call_each(_impls(self.pm, hook), {}):
+            try:
+                if error is not None:
+                    raise PluginError(f"raised {type(error).__name__}: {error}") from error
+                answers = [_check_answer(a) for a in _records(result, Answer)]
+                topics = [a.topic for a in answers]
+                twice = sorted({t for t in topics if topics.count(t) > 1})
+                if twice:
+                    raise PluginError(f"answers topic(s) {', '.join(twice)} more than once")
+            except PluginError as exc:
+                self._plugin_failed(plugin, hook, str(exc))
+                continue
+            for answer in answers:  # registration order: the last plugin's answer wins
+                self.answers[answer.topic] = answer
+                self.answered_by[answer.topic] = plugin
+
+    def _sources(self) -> dict[str, Source]:
+        sources: dict[str, Source] = {}
+        claimed: dict[str, str] = {}
+        for plugin, source in self._catalogue("backcoach_sources", Source):
+            names = [n.casefold() for n in source.names]
+            taken = sorted(n for n in names if n in claimed)
+            if source.id in sources or taken or not names:
+                problem = (f"duplicate id {source.id!r}" if source.id in sources else
+                           f"source {source.id!r} has no names" if not names else
+                           f"source {source.id!r}: name(s) {', '.join(taken)} already taken")
+                self._plugin_failed(plugin, "backcoach_sources", problem)
+                continue
+            sources[source.id] = source
+            self.origins[("backcoach_sources", source.id)] = plugin
+            claimed.update(dict.fromkeys(names, source.id))
+        return sources
 
     def _ladder(self) -> dict[str, ActivityLevel]:
         spoken: dict[str, ActivityLevel] = {}
@@ -182,7 +260,9 @@ class RuleSet:
             if record.id not in avoid or not set(record.avoid) <= _AVOID:
                 self._plugin_failed(plugin, "backcoach_activity_levels", f"bad level record {record.id!r}")
                 continue
-            spoken.setdefault(record.id, record)
+            if record.id not in spoken:
+                spoken[record.id] = record
+                self.origins[("backcoach_activity_levels", record.id)] = plugin
             avoid[record.id].update(record.avoid)
         missing = [level for level in LEVELS if level not in spoken]
         if missing:
@@ -203,6 +283,8 @@ class RuleSet:
                 stage = Stage(stage.level, max(old.first_day, stage.first_day),
                               min(old.max_pain, stage.max_pain), f"{old.source}; {stage.source}")
             stages[stage.level] = stage
+            key = ("backcoach_timeline", stage.level)
+            self.origins[key] = f"{self.origins[key]}, {plugin}" if key in self.origins else plugin
         missing = [level for level in LEVELS[1:] if level not in stages]
         if missing:
             raise ValueError(f"no plugin puts the level(s) {', '.join(missing)} on the timeline")
