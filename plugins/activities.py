@@ -11,13 +11,14 @@ import functools
 from rules import Activity, hookimpl
 from rules.datafiles import read_activities, read_toml
 
+PACKAGE = "plugins.data"
 FILE = "activities.toml"
 
 
 @functools.cache
 def activities() -> tuple[Activity, ...]:
     """The built-in activities, read and validated once."""
-    return tuple(read_activities(read_toml("plugins.data", FILE), FILE))
+    return tuple(read_activities(read_toml(PACKAGE, FILE), FILE))
 
 
 @hookimpl

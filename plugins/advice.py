@@ -10,13 +10,14 @@ import functools
 from rules import Advice, hookimpl
 from rules.datafiles import read_advice, read_toml
 
+PACKAGE = "plugins.data"
 FILE = "advice.toml"
 
 
 @functools.cache
 def advice() -> tuple[Advice, ...]:
     """The built-in advice, read and validated once."""
-    return tuple(read_advice(read_toml("plugins.data", FILE), FILE))
+    return tuple(read_advice(read_toml(PACKAGE, FILE), FILE))
 
 
 @hookimpl

@@ -10,13 +10,14 @@ import functools
 from rules import RuleCase, hookimpl
 from rules.datafiles import read_cases, read_toml
 
+PACKAGE = "plugins.data"
 FILE = "cases.toml"
 
 
 @functools.cache
 def cases() -> tuple[RuleCase, ...]:
     """The built-in test cases, read and validated once."""
-    return tuple(read_cases(read_toml("plugins.data", FILE), FILE))
+    return tuple(read_cases(read_toml(PACKAGE, FILE), FILE))
 
 
 @hookimpl

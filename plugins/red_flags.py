@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rules import TIERS, Case, Finding, Symptom, hookimpl
 from rules.datafiles import entries, read_symptoms, read_toml
 
+PACKAGE = "plugins.data"
 FILE = "red_flags.toml"
 
 
@@ -38,7 +39,7 @@ class RedFlags:
 @functools.cache
 def red_flags() -> RedFlags:
     """The red-flag table, read and validated once."""
-    doc = read_toml("plugins.data", FILE)
+    doc = read_toml(PACKAGE, FILE)
     pairs = read_symptoms(doc, FILE)
     symptoms = {symptom.id: symptom for symptom, _ in pairs}
     combinations = tuple(

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from rules import LEVELS, Assessment, Case, Stretch, hookimpl
 from rules.datafiles import DataError, entries, read_toml
 
+PACKAGE = "plugins.data"
 FILE = "routines.toml"
 
 
 @functools.cache
 def routines() -> dict[str, tuple[str, ...]]:
     """Level -> ordered stretch ids, read and validated once."""
-    doc = read_toml("plugins.data", FILE)
+    doc = read_toml(PACKAGE, FILE)
     table: dict[str, tuple[str, ...]] = {}
     for e in entries(doc, "routine", FILE, ("level", "stretches", "source", "note")):
         level = e.choice("level", LEVELS[1:])

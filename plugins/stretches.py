@@ -11,13 +11,14 @@ import functools
 from rules import Stretch, hookimpl
 from rules.datafiles import read_stretches, read_toml
 
+PACKAGE = "plugins.data"
 FILE = "stretches.toml"
 
 
 @functools.cache
 def catalogue() -> tuple[Stretch, ...]:
     """The built-in stretches, read and validated once."""
-    return tuple(read_stretches(read_toml("plugins.data", FILE), FILE))
+    return tuple(read_stretches(read_toml(PACKAGE, FILE), FILE))
 
 
 @hookimpl

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rules import LEVELS, TIERS, ActivityLevel, Case, Finding, Stage, hookimpl
 from rules.datafiles import DataError, entries, read_levels, read_toml
 
+PACKAGE = "plugins.data"
 FILE = "timeline.toml"
 
 
@@ -70,7 +71,7 @@ class Timeline:
 @functools.cache
 def timeline() -> Timeline:
     """The timeline, read and validated once."""
-    doc = read_toml("plugins.data", FILE)
+    doc = read_toml(PACKAGE, FILE)
     steps = tuple(sorted(
         (Step(e.choice("level", LEVELS[1:]), e.number("first_day"), e.text("source"))
          for e in entries(doc, "stage", FILE, ("level", "first_day", "source", "note"))),

@@ -10,18 +10,41 @@ This package is pure Python: it imports neither Flask nor ask-sdk.
 from .checks import CheckResult
 from .engine import RuleSet, assess, default_rules
 from .manager import (
-    BUILTIN_PLUGINS, ENTRY_POINT_GROUP, ESSENTIAL_PLUGINS, PluginRecord, build_plugin_manager,
-    hookimpl, plugin_records,
+    BUILTIN_PLUGINS,
+    ENTRY_POINT_GROUP,
+    ESSENTIAL_PLUGINS,
+    PluginRecord,
+    build_plugin_manager,
+    hookimpl,
+    plugin_records,
 )
 from .models import (
-    AVOID_ITEMS, CARE_TIERS, LEVELS, TIERS, Activity, ActivityLevel, ActivityVerdict, Advice,
-    Assessment, Case, Finding, Move, NextStep, RuleCase, Stage, Stretch, Symptom, TraceEntry,
+    AVOID_ITEMS,
+    CARE_TIERS,
+    LEVELS,
+    TIERS,
+    Activity,
+    ActivityLevel,
+    ActivityVerdict,
+    Advice,
+    Assessment,
+    Case,
+    Finding,
+    Move,
+    NextStep,
+    RuleCase,
+    Stage,
+    Stretch,
+    Symptom,
+    TraceEntry,
 )
+from .topics import KNOWN_TOPICS, PLACEHOLDERS, Answer, AnswerLine, Source
 
 __all__ = [
     "AVOID_ITEMS", "BUILTIN_PLUGINS", "CARE_TIERS", "ENTRY_POINT_GROUP", "ESSENTIAL_PLUGINS",
-    "LEVELS", "TIERS", "Activity", "ActivityLevel", "ActivityVerdict", "Advice", "Assessment",
-    "Case", "CheckResult", "Finding", "Move", "NextStep", "PluginRecord", "RuleCase", "RuleSet",
-    "Stage", "Stretch", "Symptom", "TraceEntry", "assess", "build_plugin_manager",
-    "default_rules", "hookimpl", "plugin_records",
+    "KNOWN_TOPICS", "LEVELS", "PLACEHOLDERS", "TIERS", "Activity", "ActivityLevel",
+    "ActivityVerdict", "Advice", "Answer", "AnswerLine", "Assessment", "Case", "CheckResult",
+    "Finding", "Move", "NextStep", "PluginRecord", "RuleCase", "RuleSet", "Source", "Stage",
+    "Stretch", "Symptom", "TraceEntry", "assess", "build_plugin_manager", "default_rules",
+    "hookimpl", "plugin_records",
 ]

@@ -1,4 +1,4 @@
-"""The rule layer's commands of `backcoach`: assess, plugins, stretches, check.
+"""The rule layer's commands of `backcoach`: assess, plugins, stretches, check, sources.
 
 `skill.cli` adds the web-facing commands (serve, model, chat) to the same program.
 """
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TextIO
 
+from . import sources
 from .engine import RuleSet
 from .manager import build_plugin_manager, plugin_records
 from .models import Assessment, Case, Stretch
@@ -37,6 +38,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="load every plugin and data file and run every plugin's test cases")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("sources", help="every answer line (and with --all every record) with its data file and citations")
+    p.add_argument("--topic", help="only the answer of this topic, e.g. painkillers")
+    p.add_argument("--all", action="store_true", help="also every symptom, level, stage, stretch, activity and advice")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print JSON")
+    out.add_argument("--markdown", action="store_true",
+                     help="print SOURCES.md (built-in plugins only, everything): "
+                          "backcoach sources --markdown > SOURCES.md")
+    p.set_defaults(func=cmd_sources)
 
 
 def _case_arguments(p: argparse.ArgumentParser) -> None:
@@ -137,7 +148,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     rules = RuleSet(pm)
     results = rules.check()
     failures = [r for r in results if not r.passed]
-    ok = not (failures or failed_plugins or rules.problems)
+    unsourced = unsourced_answers(rules)
+    ok = not (failures or failed_plugins or rules.problems or unsourced)
     if args.json:
         json.dump({
             "ok": ok,
@@ -146,11 +158,14 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
                          for r in failures],
             "failed_plugins": [r.as_dict() for r in failed_plugins],
             "problems": rules.problems,
+            "unsourced": unsourced,
         }, out, indent=2)
         out.write("\n")
         return 0 if ok else 1
     for r in failed_plugins:
         out.write(f"FAILED PLUGIN {r.name}: {r.error}\n")
+    for problem in unsourced:
+        out.write(f"UNSOURCED {problem}\n")
     for problem in rules.problems:
         out.write(f"PROBLEM {problem}\n")
     for r in failures:
@@ -160,6 +175,29 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{len(results) - len(failures)}/{len(results)} cases passed "
               f"({', '.join(plugins) or 'no plugin ships cases'})\n")
     return 0 if ok else 1
+
+
+def unsourced_answers(rules: RuleSet) -> list[str]:
+    """Answer lines whose source names no known source: `check` fails on them."""
+    bib = sources.bibliography(rules)
+    return [f"{rules.answered_by[topic]}: answer {topic!r} line {n}: {part!r} names no known source"
+            for topic, answer in rules.answers.items()
+            for n, line in enumerate(answer.lines, 1) for part in bib.unresolved(line.source)]
+
+
+def cmd_sources(args: argparse.Namespace, out: TextIO) -> int:
+    if args.markdown:  # the repository's SOURCES.md: built-ins only, whatever is installed
+        out.write(sources.render_markdown(RuleSet(build_plugin_manager(disabled="", entry_points=False))))
+        return 0
+    rules = RuleSet(build_plugin_manager())
+    answers = sources.cited_answers(rules, args.topic)
+    records = list(sources.cited_records(rules)) if args.all else None
+    if args.json:
+        json.dump(sources.render_json(answers, records), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(sources.render_text(answers, records))
+    return 0
 
 
 def run(func: Callable[[argparse.Namespace, TextIO], int], args: argparse.Namespace,

@@ -14,8 +14,27 @@ from importlib import resources
 from typing import Any
 
 from .models import (
-    AVOID_ITEMS, LEVELS, TIERS, Activity, ActivityLevel, Advice, Case, Finding, Move, RuleCase,
-    Stretch, Symptom,
+    AVOID_ITEMS,
+    LEVELS,
+    TIERS,
+    Activity,
+    ActivityLevel,
+    Advice,
+    Case,
+    Finding,
+    Move,
+    RuleCase,
+    Stretch,
+    Symptom,
+)
+from .topics import (
+    KNOWN_TOPICS,
+    PLACEHOLDERS,
+    SOURCE_KINDS,
+    Answer,
+    AnswerLine,
+    Source,
+    placeholders,
 )
 
 _MISSING = object()
@@ -71,6 +90,35 @@ class Entry:
             raise DataError(f"{self.where}: {key!r} must be a whole number from {low} to {high}")
         return value
 
+    def flag(self, key: str, default: object = _MISSING) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise DataError(f"{self.where}: {key!r} must be true or false")
+        return value
+
+    def text_or_texts(self, key: str) -> tuple[str, ...]:
+        """One non-empty text or a non-empty list of them."""
+        value = self._get(key, _MISSING)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise DataError(f"{self.where}: {key!r} must be non-empty text or a non-empty list of texts")
+        return tuple(" ".join(v.split()) for v in value)
+
+    def spoken(self, key: str) -> str:
+        """Spoken text whose placeholders are all ones the host fills (PLACEHOLDERS)."""
+        value = self.text(key)
+        try:
+            names = placeholders(value)
+        except ValueError as exc:
+            raise DataError(f"{self.where}: {key!r}: {exc}") from exc
+        unknown = sorted(set(names) - PLACEHOLDERS)
+        if unknown:
+            raise DataError(f"{self.where}: {key!r} has unknown placeholder(s) "
+                            f"{', '.join('{' + n + '}' for n in unknown)}; the host fills only "
+                            f"{', '.join('{' + n + '}' for n in sorted(PLACEHOLDERS))}")
+        return value
+
     def choice(self, key: str, options: Iterable[str], default: object = _MISSING) -> str:
         value = self._get(key, default)
         options = tuple(options)
@@ -94,7 +142,8 @@ def entries(doc: dict[str, Any], table: str, where: str, fields: Iterable[str]) 
     if not isinstance(raw, list):
         raise DataError(f"{where}: [[{table}]] must be an array of tables")
     for index, item in enumerate(raw):
-        name = item.get("id") or item.get("name") or item.get("level") if isinstance(item, dict) else None
+        name = (item.get("id") or item.get("name") or item.get("level") or item.get("topic")
+                if isinstance(item, dict) else None)
         yield Entry(item, f"{where} [[{table}]] #{index + 1}" + (f" ({name})" if name else ""), fields)
 
 
@@ -210,3 +259,55 @@ def read_cases(doc: dict[str, Any], where: str) -> list[RuleCase]:
             expect_routine_includes=e.texts("expect_routine_includes"),
             expect_routine_excludes=e.texts("expect_routine_excludes")))
     return unique(cases, where, key="name")
+
+
+def read_answers(doc: dict[str, Any], where: str) -> list[Answer]:
+    """``[[answer]]`` tables with their ``[[answer.line]]`` tables (see docs/plugin-data.md)."""
+    fields = ("topic", "health_advice", "line", "note")
+    line_fields = ("say", "source", "quote", "if_avoid", "unless_avoid", "note")
+    answers = []
+    for e in entries(doc, "answer", where, fields):
+        topic = e.choice("topic", KNOWN_TOPICS)
+        lines = tuple(
+            AnswerLine(say=line.spoken("say"), source=line.text("source"),
+                       quote=line.text_or_texts("quote"),
+                       if_avoid=line.choice("if_avoid", AVOID_ITEMS) if "if_avoid" in line.raw else None,
+                       unless_avoid=(line.choice("unless_avoid", AVOID_ITEMS)
+                                     if "unless_avoid" in line.raw else None))
+            for line in entries(e.raw, "line", e.where, line_fields))
+        if not lines:
+            raise DataError(f"{e.where}: an answer needs at least one [[answer.line]]")
+        answers.append(Answer(topic=topic, lines=lines, health_advice=e.flag("health_advice")))
+    return unique(answers, where, key="topic")
+
+
+def read_sources(doc: dict[str, Any], where: str) -> list[Source]:
+    """``[[source]]`` tables: the bibliography that records' ``source`` strings cite."""
+    fields = ("id", "names", "title", "publisher", "kind", "url", "quotes", "reference_lines", "note")
+    sources = []
+    for e in entries(doc, "source", where, fields):
+        url = e.text("url", "")
+        if url and not url.startswith(("https://", "http://")):
+            raise DataError(f"{e.where}: 'url' must start with https:// or http://")
+        names = e.texts("names")
+        if not names:
+            raise DataError(f"{e.where}: 'names' must list how records cite this source")
+        source = Source(
+            id=e.text("id"), names=names, title=e.text("title"), publisher=e.text("publisher"),
+            kind=e.choice("kind", SOURCE_KINDS), url=url,
+            quotes=tuple(" ".join(q.split()) for q in e.texts("quotes")),
+            reference_lines=tuple(" ".join(q.split()) for q in e.texts("reference_lines")),
+            note=e.text("note", ""))
+        if not (source.quotes or source.reference_lines):
+            raise DataError(f"{e.where}: a source needs 'quotes' (read on the source) or "
+                            "'reference_lines' (the clinical reference's lines that cite it)")
+        sources.append(source)
+    unique(sources, where)
+    seen: dict[str, str] = {}
+    for source in sources:
+        for name in source.names:
+            key = name.casefold()
+            if key in seen:
+                raise DataError(f"{where}: name {name!r} is claimed by both {seen[key]!r} and {source.id!r}")
+            seen[key] = source.id
+    return sources

@@ -16,12 +16,32 @@ from collections.abc import Iterable, Iterator, Mapping
 import pluggy
 
 from .checks import CheckResult, check_cases
+from .contracts import PluginError, check_answer, check_finding, records_of
 from .manager import ESSENTIAL_PLUGINS, build_plugin_manager
 from .models import (
-    AVOID_ITEMS, CARE_TIERS, LEVELS, TIERS, Activity, ActivityLevel, ActivityVerdict, Advice,
-    Assessment, Case, Finding, NextStep, RuleCase, Stage, Stretch, Symptom, TraceEntry,
-    most_conservative, most_severe, ordered_avoid, rank,
+    AVOID_ITEMS,
+    CARE_TIERS,
+    LEVELS,
+    TIERS,
+    Activity,
+    ActivityLevel,
+    ActivityVerdict,
+    Advice,
+    Assessment,
+    Case,
+    Finding,
+    NextStep,
+    RuleCase,
+    Stage,
+    Stretch,
+    Symptom,
+    TraceEntry,
+    most_conservative,
+    most_severe,
+    ordered_avoid,
+    rank,
 )
+from .topics import Answer, Source
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +57,6 @@ ADVICE_KINDS = frozenset({"relief", "before_stretching", "safety_net", "when_to_
 _AVOID = frozenset(AVOID_ITEMS)
 _LEVELS = frozenset(LEVELS)
 _TIERS = frozenset(TIERS)
-
-
-class PluginError(Exception):
-    """A plugin returned something the rule layer cannot use."""
 
 
 def _impls(pm: pluggy.PluginManager, hook: str, *, pluggy_order: bool = False) -> tuple:
@@ -68,36 +84,6 @@ def _call_each(impls: Iterable, kwargs: Mapping[str, object]) -> list[tuple[str,
     return results
 
 
-def _records(result: object, kind: type) -> list:
-    """The records of a hook result: None, one record, or an iterable of records of `kind`."""
-    if result is None:
-        return []
-    if type(result) in (list, tuple):
-        records = result
-    elif isinstance(result, kind):
-        return [result]
-    elif isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
-        raise PluginError(f"returned {type(result).__name__}, expected {kind.__name__} records")
-    else:
-        records = list(result)
-    for record in records:
-        if type(record) is not kind and not isinstance(record, kind):
-            raise PluginError(f"returned a {type(record).__name__}, expected {kind.__name__}")
-    return list(records)
-
-
-def _check_finding(finding: Finding) -> Finding:
-    if not isinstance(finding.rule, str) or not finding.rule:
-        raise PluginError("a finding has no rule id")
-    if finding.tier is not None and finding.tier not in _TIERS:
-        raise PluginError(f"finding {finding.rule!r} has unknown tier {finding.tier!r}")
-    if finding.max_activity is not None and finding.max_activity not in _LEVELS:
-        raise PluginError(f"finding {finding.rule!r} has unknown level {finding.max_activity!r}")
-    if finding.avoid and (isinstance(finding.avoid, str) or not _AVOID.issuperset(finding.avoid)):
-        raise PluginError(f"finding {finding.rule!r} has unknown avoid items {finding.avoid!r}")
-    return finding
-
-
 class RuleSet:
     """The combined rules of a plugin manager: catalogues loaded once, cases answered many times.
 
@@ -111,6 +97,8 @@ class RuleSet:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self.problems: list[str] = []
+        #: (hook, record id) -> the plugin(s) the record comes from, for `backcoach sources`
+        self.origins: dict[tuple[str, str], str] = {}
         registered = {name for name, plugin in pm.list_name_plugin() if plugin is not None}
         missing = ESSENTIAL_PLUGINS - registered
         if missing:
@@ -121,6 +109,12 @@ class RuleSet:
         self.stretches: dict[str, Stretch] = self._unique("backcoach_stretches", Stretch, "id")
         self.activities: dict[str, Activity] = self._unique("backcoach_activities", Activity, "id")
         self.advice: dict[str, Advice] = self._unique("backcoach_advice", Advice, "id")
+        #: topic -> the answer of the last registered plugin that answers it
+        self.answers: dict[str, Answer] = {}
+        #: topic -> the plugin whose answer is used
+        self.answered_by: dict[str, str] = {}
+        self._answers()
+        self.sources: dict[str, Source] = self._sources()
         self._activity_names = self._activity_lookup()
         self._validate_references()
         self._case_impls = {
@@ -137,7 +131,7 @@ class RuleSet:
             try:
                 if error is not None:
                     raise PluginError(f"raised {type(error).__name__}: {error}") from error
-                records = _records(result, kind)
+                records = records_of(result, kind)
             except PluginError as exc:
                 self._plugin_failed(plugin, hook, str(exc))
                 continue
@@ -160,7 +154,43 @@ class RuleSet:
                 self._plugin_failed(plugin, hook, f"duplicate id {ident!r}")
                 continue
             found[ident] = record
+            self.origins[(hook, ident)] = plugin
         return found
+
+    def _answers(self) -> None:
+        hook = "backcoach_answers"
+        for plugin, result, error in _call_each(_impls(self.pm, hook), {}):
+            try:
+                if error is not None:
+                    raise PluginError(f"raised {type(error).__name__}: {error}") from error
+                answers = [check_answer(a) for a in records_of(result, Answer)]
+                topics = [a.topic for a in answers]
+                twice = sorted({t for t in topics if topics.count(t) > 1})
+                if twice:
+                    raise PluginError(f"answers topic(s) {', '.join(twice)} more than once")
+            except PluginError as exc:
+                self._plugin_failed(plugin, hook, str(exc))
+                continue
+            for answer in answers:  # registration order: the last plugin's answer wins
+                self.answers[answer.topic] = answer
+                self.answered_by[answer.topic] = plugin
+
+    def _sources(self) -> dict[str, Source]:
+        sources: dict[str, Source] = {}
+        claimed: dict[str, str] = {}
+        for plugin, source in self._catalogue("backcoach_sources", Source):
+            names = [n.casefold() for n in source.names]
+            taken = sorted(n for n in names if n in claimed)
+            if source.id in sources or taken or not names:
+                problem = (f"duplicate id {source.id!r}" if source.id in sources else
+                           f"source {source.id!r} has no names" if not names else
+                           f"source {source.id!r}: name(s) {', '.join(taken)} already taken")
+                self._plugin_failed(plugin, "backcoach_sources", problem)
+                continue
+            sources[source.id] = source
+            self.origins[("backcoach_sources", source.id)] = plugin
+            claimed.update(dict.fromkeys(names, source.id))
+        return sources
 
     def _ladder(self) -> dict[str, ActivityLevel]:
         spoken: dict[str, ActivityLevel] = {}
@@ -169,7 +199,9 @@ class RuleSet:
             if record.id not in avoid or not set(record.avoid) <= _AVOID:
                 self._plugin_failed(plugin, "backcoach_activity_levels", f"bad level record {record.id!r}")
                 continue
-            spoken.setdefault(record.id, record)
+            if record.id not in spoken:
+                spoken[record.id] = record
+                self.origins[("backcoach_activity_levels", record.id)] = plugin
             avoid[record.id].update(record.avoid)
         missing = [level for level in LEVELS if level not in spoken]
         if missing:
@@ -190,6 +222,8 @@ class RuleSet:
                 stage = Stage(stage.level, max(old.first_day, stage.first_day),
                               min(old.max_pain, stage.max_pain), f"{old.source}; {stage.source}")
             stages[stage.level] = stage
+            key = ("backcoach_timeline", stage.level)
+            self.origins[key] = f"{self.origins[key]}, {plugin}" if key in self.origins else plugin
         missing = [level for level in LEVELS[1:] if level not in stages]
         if missing:
             raise ValueError(f"no plugin puts the level(s) {', '.join(missing)} on the timeline")
@@ -323,7 +357,7 @@ class RuleSet:
             try:
                 if error is not None:
                     raise PluginError(f"raised {type(error).__name__}: {error}")
-                checked = [_check_finding(f) for f in _records(result, Finding)]
+                checked = [check_finding(f) for f in records_of(result, Finding)]
             except PluginError as exc:
                 # The type only: a plugin's message may quote the case, and logs never carry health data.
                 log.error("rule plugin %s failed in %s: %s", plugin, hook, type(error or exc).__name__)

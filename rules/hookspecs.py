@@ -16,7 +16,8 @@ Two kinds of hooks:
 * **Catalogue hooks** (everything else) run once, when the rule set is built at start-up; their
   records are validated then, so bad data stops start-up instead of failing a request.
 
-Every record has an ``id`` (or ``rule``/``level``); ids must be unique across plugins.
+Every record has an ``id`` (or ``rule``/``level``/``topic``); ids must be unique across plugins,
+except answers, where a later plugin's answer replaces an earlier one's (``backcoach_answers``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,18 @@ from collections.abc import Iterable, Sequence
 import pluggy
 
 from .models import (
-    Activity, ActivityLevel, Advice, Assessment, Case, Finding, RuleCase, Stage, Stretch, Symptom,
+    Activity,
+    ActivityLevel,
+    Advice,
+    Assessment,
+    Case,
+    Finding,
+    RuleCase,
+    Stage,
+    Stretch,
+    Symptom,
 )
+from .topics import Answer, Source
 
 PROJECT = "backcoach"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -165,6 +176,46 @@ def backcoach_advice() -> Iterable[Advice]:
         ``when_to_see_doctor``).
 
     Combined: all records of all plugins, in registration order; a duplicate id is an error.
+    """
+
+
+@hookspec
+def backcoach_answers() -> Iterable[Answer]:
+    """Answer the everyday questions people with a fresh back spasm ask: painkillers, recovery
+    time, work, driving, sleep, sex, heat or ice, "is it serious?", "what caused it?".
+
+    Called once when the rule set is built.
+
+    :return: ``Answer`` records, at most one per topic. ``topic`` must be one of
+        :data:`rules.models.KNOWN_TOPICS` (a plugin cannot invent a question the host has no
+        intent for); ``lines`` must be non-empty, every line has a ``source`` and at least one
+        ``quote`` (the source's exact words), ``if_avoid``/``unless_avoid`` are avoid items, and
+        ``say`` uses only the placeholders of :data:`rules.models.PLACEHOLDERS`, which the host
+        fills per locale. A record that breaks these rules fails the plugin, like bad catalogue
+        data.
+
+    Combined per topic: the answer of the plugin registered **last** wins, so a third-party
+    rule pack (registered after the built-ins) overrides a built-in answer by answering the same
+    topic. ``RuleSet.answers`` holds the winning answer of each topic and
+    ``RuleSet.answered_by`` the plugin that gave it. Answers never change an assessment: the host
+    runs its red-flag screen and safety net around them.
+    """
+
+
+@hookspec
+def backcoach_sources() -> Iterable[Source]:
+    """Describe the sources that records' ``source`` strings cite: guidelines, web pages, the
+    clinical reference, the seed articles.
+
+    Called once when the rule set is built.
+
+    :return: ``Source`` records: an id, the ``names`` records use for it ("NHS back pain",
+        "seed 001"), title, publisher, kind, URL where one exists, and the quotes the data relies
+        on.
+
+    Combined: all records of all plugins; a duplicate id or a name claimed twice is an error.
+    ``backcoach sources`` and :meth:`rules.sources.Bibliography.cite` resolve each part of a ``source`` string
+    against the combined names.
     """
 
 

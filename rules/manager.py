@@ -28,6 +28,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("stretches", "plugins.stretches"),
     ("activities", "plugins.activities"),
     ("advice", "plugins.advice"),
+    ("answers", "plugins.answers"),
+    ("sources", "plugins.sources"),
     ("routine", "plugins.routine"),
     ("cases", "plugins.cases"),
 )

@@ -23,7 +23,6 @@ AVOID_ITEMS: tuple[str, ...] = (
 )
 #: Tiers at which the answer is about getting care, never about exercise.
 CARE_TIERS = frozenset({"emergency", "urgent"})
-
 MAX_PAIN = 10
 MAX_DAYS = 3650
 MAX_AGE = 130
