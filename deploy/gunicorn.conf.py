@@ -9,6 +9,10 @@ variables (skill/config.py); this file only shapes the server. Command-line opti
 """
 
 import os
+import socket as _socket
+import time as _time
+
+from gunicorn.workers.gthread import ThreadWorker as _ThreadWorker
 
 # Loopback by default: only the TLS proxy on this host may talk to gunicorn. Behind a load
 # balancer on another host, bind a private address (BACKCOACH_BIND=10.0.0.5:8000), never 0.0.0.0
@@ -40,19 +44,65 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cores() + 1)
 # 4 threads matches BACKCOACH_DB_POOL_MAX (4): each thread can hold a PostgreSQL connection
 # without waiting on the pool. Size PostgreSQL's max_connections for
 # servers x workers x DB_POOL_MAX, plus a margin for migrations and administration.
-worker_class = "gthread"
 threads = 4
+
+# Slow clients. gthread reads a request (headers, then the body the app asks for) in one of
+# those 4 threads with blocking reads and no time limit: a client that trickles a byte now and
+# then holds the thread for as long as it likes, and six such clients stall the worker (new
+# connections are accepted, then queued behind them). nginx in front (deploy/README.md) is the
+# real cure: it buffers whole requests before gunicorn sees them. Without it, this worker
+# class adds the missing bound: a connection gets READ_SECONDS from the moment a thread picks
+# it up to deliver its request; then its socket is shut down for reading, the blocked read
+# returns, and the connection is closed (a half-read body answers 400). The thread is free
+# again, so slow clients cost at most READ_SECONDS of a thread each and normal requests wait
+# in line behind them instead of forever. Alexa (or the proxy) sends a few KB at once.
+_READ_SECONDS = float(os.environ.get("BACKCOACH_READ_TIMEOUT") or 3.0)
+
+
+def _shut_reads(conn) -> None:
+    conn.sock.shutdown(_socket.SHUT_RD)  # conn.sock: the TLS socket once gunicorn wrapped it
+
+
+class _BoundedReadsWorker(_ThreadWorker):
+    """gthread with a deadline on each request's reads (see above)."""
+
+    def init_process(self):
+        # Imported here, in the worker: the master process stays free of the application.
+        from skill.backends.watchdog import Watchdog
+
+        self._reads = Watchdog(_shut_reads, "backcoach-read-deadline")
+        super().init_process()
+
+    def handle(self, conn):
+        token = self._reads.arm(conn, _time.monotonic() + _READ_SECONDS)
+        try:
+            return super().handle(conn)
+        finally:
+            self._reads.disarm(token)
+
+
+worker_class = _BoundedReadsWorker
+
+# Request size limits (gunicorn refuses more with 400 before the app runs). Alexa sends one
+# short request line (POST /alexa) and about a dozen headers, the longest the 344-character
+# Signature-256; a load balancer adds a few X-Forwarded-*/trace headers.
+limit_request_line = 2048
+limit_request_fields = 40
+limit_request_field_size = 4096
 
 # Alexa gives up after about 8 s. With gthread, `timeout` is a heartbeat, not a per-request
 # deadline: a worker whose main loop is stuck for 6 s is killed and replaced. Requests are
-# bounded by the app's own timeouts (above) and by the proxy's proxy_read_timeout (7 s).
+# bounded by the app's own timeouts (above), by READ_SECONDS and by the proxy's
+# proxy_read_timeout (7 s).
 timeout = 6
 # On reload or shutdown, in-flight requests get this long to finish: after 8 s Alexa has
 # stopped waiting for them anyway.
 graceful_timeout = 8
 # Idle keep-alive connections from the proxy stay open longer than the proxy keeps them
 # (nginx `keepalive_timeout 60s` in the upstream block), so the proxy always closes first and
-# never sends a request on a connection gunicorn is closing (a source of sporadic 502s).
+# never sends a request on a connection gunicorn is closing (a source of sporadic 502s). An
+# idle connection waits in the worker's poller, not in a thread, so this does not let slow
+# clients stall anything; READ_SECONDS starts when a kept-alive connection sends again.
 keepalive = 75
 
 # Recycle each worker after about 2000 requests to bound slow memory growth (caches,

@@ -26,7 +26,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_assess)
 
-    p = sub.add_parser("plugins", help="list rule plugins: active, blocked, failed")
+    p = sub.add_parser("plugins", help="list rule plugins: active, blocked, failed, disabled "
+                                       "(case hooks are tried on a few cases: overruns show)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_plugins)
 
@@ -102,8 +103,25 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+#: Cases `backcoach plugins` runs every case hook on (one asks for a routine), so that a
+#: plugin that overruns its deadline shows as it would in the server: in its record.
+PROBE_CASES = (Case(), Case(days_since_onset=9, pain=2), Case(days_since_onset=2, pain=6))
+
+
+def _probe(pm) -> None:
+    """Assess the probe cases (and choose their routines) with the deadlines the server uses."""
+    try:
+        rules = RuleSet(pm)
+    except ValueError:  # broken built-in data: `backcoach check` says what
+        return
+    for case in PROBE_CASES:
+        rules.routine(case)
+
+
 def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
-    records = plugin_records(build_plugin_manager())
+    pm = build_plugin_manager()
+    _probe(pm)
+    records = plugin_records(pm)
     if args.json:
         json.dump([r.as_dict() for r in records], out, indent=2)
         out.write("\n")

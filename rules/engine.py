@@ -1,28 +1,29 @@
 """The rule engine: the only caller of hooks.
 
 `RuleSet` calls the catalogue hooks once when it is built and validates their records, then
-answers cases. Case hooks are called implementation by implementation, so one plugin that
-raises or returns garbage is recorded and ignored while the others still decide; the safety
-invariants (an emergency always wins, a failed red-flag check fails closed) are enforced here,
-not left to the plugins' manners.
+answers cases. Case hooks are called implementation by implementation, each within a deadline
+(`rules.calls`), so one plugin that raises, returns garbage or hangs is recorded and ignored
+while the others still decide; the safety invariants (an emergency always wins, a failed or
+overrunning red-flag check fails closed) are enforced here, not left to the plugins' manners.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
 import pluggy
 
+from . import calls
+from .catalogues import CARE_AVOID, Catalogues, _impls
 from .checks import CheckResult, check_cases
-from .contracts import PluginError, check_answer, check_finding, records_of
-from .manager import ESSENTIAL_PLUGINS, build_plugin_manager
+from .contracts import PluginError, check_finding, records_of
+from .manager import ESSENTIAL_PLUGINS, build_plugin_manager, mark_overrun
 from .models import (
     AVOID_ITEMS,
     CARE_TIERS,
     LEVELS,
-    TIERS,
     Activity,
     ActivityLevel,
     ActivityVerdict,
@@ -45,43 +46,14 @@ from .topics import Answer, Source
 
 log = logging.getLogger(__name__)
 
-#: What a care answer (emergency, urgent) must never allow, whatever the plugins say.
-CARE_AVOID = ("exercise", "stretching", "waiting to see")
 #: Tier and cap when a safety-critical plugin fails.
 FAIL_CLOSED_TIER = "urgent"
 FAIL_CLOSED_CAP = "rest"
 #: How many assessments a rule set keeps for reuse.
 ASSESSMENT_CACHE = 4096
-ADVICE_KINDS = frozenset({"relief", "before_stretching", "safety_net", "when_to_see_doctor"})
 
 _AVOID = frozenset(AVOID_ITEMS)
 _LEVELS = frozenset(LEVELS)
-_TIERS = frozenset(TIERS)
-
-
-def _impls(pm: pluggy.PluginManager, hook: str, *, pluggy_order: bool = False) -> tuple:
-    """The implementations of `hook` that take part in results (wrappers never do).
-
-    Order: registration order (built-ins first), or pluggy's call order (tryfirst first, then
-    the most recently registered) when `pluggy_order` is set, for first-result hooks.
-    """
-    impls = getattr(pm.hook, hook).get_hookimpls()
-    return tuple(i for i in (reversed(impls) if pluggy_order else impls) if not (i.hookwrapper or i.wrapper))
-
-
-def _call_each(impls: Iterable, kwargs: Mapping[str, object]) -> list[tuple[str, object, BaseException | None]]:
-    """Call every implementation on its own; (plugin, result, error) for each."""
-    results = []
-    for impl in impls:
-        try:
-            result = impl.function(*[kwargs[name] for name in impl.argnames])
-            if isinstance(result, Iterator):  # run generators here, inside the isolation
-                result = list(result)
-        except Exception as exc:  # noqa: BLE001 - isolation: a plugin's error is recorded, not raised
-            results.append((impl.plugin_name, None, exc))
-        else:
-            results.append((impl.plugin_name, result, None))
-    return results
 
 
 class RuleSet:
@@ -90,171 +62,40 @@ class RuleSet:
     :param pm: a plugin manager from :func:`rules.build_plugin_manager` (or any pluggy manager
         with the Back Coach hook specs and the essential built-ins registered). The rule set
         uses the plugins registered when it is built: build a new one after registering more.
+    :param plugin_timeout: seconds each case-hook call may take (default: $BACKCOACH_PLUGIN_TIMEOUT,
+        else `rules.calls.PLUGIN_TIMEOUT`).
     :raises ValueError: when catalogue data is inconsistent (duplicate ids, unknown levels,
         a missing ladder level) or an essential built-in is missing or broken.
     """
 
-    def __init__(self, pm: pluggy.PluginManager) -> None:
+    def __init__(self, pm: pluggy.PluginManager, *, plugin_timeout: float | None = None) -> None:
         self.pm = pm
-        self.problems: list[str] = []
+        catalogues = Catalogues(pm)
+        self.problems = catalogues.problems
         #: (hook, record id) -> the plugin(s) the record comes from, for `backcoach sources`
-        self.origins: dict[tuple[str, str], str] = {}
-        registered = {name for name, plugin in pm.list_name_plugin() if plugin is not None}
-        missing = ESSENTIAL_PLUGINS - registered
-        if missing:
-            raise ValueError(f"essential rule plugin(s) not registered: {', '.join(sorted(missing))}")
-        self.symptoms: dict[str, Symptom] = self._unique("backcoach_symptoms", Symptom, "id")
-        self.levels: dict[str, ActivityLevel] = self._ladder()
-        self.stages: dict[str, Stage] = self._timeline()
-        self.stretches: dict[str, Stretch] = self._unique("backcoach_stretches", Stretch, "id")
-        self.activities: dict[str, Activity] = self._unique("backcoach_activities", Activity, "id")
-        self.advice: dict[str, Advice] = self._unique("backcoach_advice", Advice, "id")
+        self.origins = catalogues.origins
+        self.symptoms: dict[str, Symptom] = catalogues.symptoms
+        self.levels: dict[str, ActivityLevel] = catalogues.levels
+        self.stages: dict[str, Stage] = catalogues.stages
+        self.stretches: dict[str, Stretch] = catalogues.stretches
+        self.activities: dict[str, Activity] = catalogues.activities
+        self.advice: dict[str, Advice] = catalogues.advice
         #: topic -> the answer of the last registered plugin that answers it
-        self.answers: dict[str, Answer] = {}
+        self.answers: dict[str, Answer] = catalogues.answers
         #: topic -> the plugin whose answer is used
-        self.answered_by: dict[str, str] = {}
-        self._answers()
-        self.sources: dict[str, Source] = self._sources()
-        self._activity_names = self._activity_lookup()
-        self._validate_references()
+        self.answered_by: dict[str, str] = catalogues.answered_by
+        self.sources: dict[str, Source] = catalogues.sources
+        self._catalogues = catalogues
+        self._activity_names = catalogues.activity_names
         self._case_impls = {
             "backcoach_red_flags": _impls(pm, "backcoach_red_flags"),
             "backcoach_exercise_timing": _impls(pm, "backcoach_exercise_timing"),
             "backcoach_choose_routine": _impls(pm, "backcoach_choose_routine", pluggy_order=True),
         }
+        builtins = frozenset(n for n, r in getattr(pm, "records", {}).items() if r.origin == "builtin")
+        self.calls = calls.CaseCalls(calls.timeout_from_env() if plugin_timeout is None else plugin_timeout,
+                                     builtins, functools.partial(mark_overrun, pm))
         self._assessed: dict[Case, Assessment] = {}
-
-    # ----------------------------------------------------------------- catalogues
-    def _catalogue(self, hook: str, kind: type) -> Iterator[tuple[str, object]]:
-        """Records of a catalogue hook with their plugin; a broken built-in stops start-up."""
-        for plugin, result, error in _call_each(_impls(self.pm, hook), {}):
-            try:
-                if error is not None:
-                    raise PluginError(f"raised {type(error).__name__}: {error}") from error
-                records = records_of(result, kind)
-            except PluginError as exc:
-                self._plugin_failed(plugin, hook, str(exc))
-                continue
-            for record in records:
-                yield plugin, record
-
-    def _plugin_failed(self, plugin: str, hook: str, problem: str) -> None:
-        origin = getattr(self.pm, "records", {}).get(plugin)
-        message = f"plugin {plugin!r} {hook}: {problem}"
-        if origin is not None and origin.origin == "builtin":
-            raise ValueError(message)
-        log.error("rule plugin failed: %s", message)
-        self.problems.append(message)
-
-    def _unique(self, hook: str, kind: type, key: str) -> dict:
-        found: dict = {}
-        for plugin, record in self._catalogue(hook, kind):
-            ident = getattr(record, key)
-            if ident in found:
-                self._plugin_failed(plugin, hook, f"duplicate id {ident!r}")
-                continue
-            found[ident] = record
-            self.origins[(hook, ident)] = plugin
-        return found
-
-    def _answers(self) -> None:
-        hook = "backcoach_answers"
-        for plugin, result, error in _call_each(_impls(self.pm, hook), {}):
-            try:
-                if error is not None:
-                    raise PluginError(f"raised {type(error).__name__}: {error}") from error
-                answers = [check_answer(a) for a in records_of(result, Answer)]
-                topics = [a.topic for a in answers]
-                twice = sorted({t for t in topics if topics.count(t) > 1})
-                if twice:
-                    raise PluginError(f"answers topic(s) {', '.join(twice)} more than once")
-            except PluginError as exc:
-                self._plugin_failed(plugin, hook, str(exc))
-                continue
-            for answer in answers:  # registration order: the last plugin's answer wins
-                self.answers[answer.topic] = answer
-                self.answered_by[answer.topic] = plugin
-
-    def _sources(self) -> dict[str, Source]:
-        sources: dict[str, Source] = {}
-        claimed: dict[str, str] = {}
-        for plugin, source in self._catalogue("backcoach_sources", Source):
-            names = [n.casefold() for n in source.names]
-            taken = sorted(n for n in names if n in claimed)
-            if source.id in sources or taken or not names:
-                problem = (f"duplicate id {source.id!r}" if source.id in sources else
-                           f"source {source.id!r} has no names" if not names else
-                           f"source {source.id!r}: name(s) {', '.join(taken)} already taken")
-                self._plugin_failed(plugin, "backcoach_sources", problem)
-                continue
-            sources[source.id] = source
-            self.origins[("backcoach_sources", source.id)] = plugin
-            claimed.update(dict.fromkeys(names, source.id))
-        return sources
-
-    def _ladder(self) -> dict[str, ActivityLevel]:
-        spoken: dict[str, ActivityLevel] = {}
-        avoid: dict[str, set[str]] = {level: set() for level in LEVELS}
-        for plugin, record in self._catalogue("backcoach_activity_levels", ActivityLevel):
-            if record.id not in avoid or not set(record.avoid) <= _AVOID:
-                self._plugin_failed(plugin, "backcoach_activity_levels", f"bad level record {record.id!r}")
-                continue
-            if record.id not in spoken:
-                spoken[record.id] = record
-                self.origins[("backcoach_activity_levels", record.id)] = plugin
-            avoid[record.id].update(record.avoid)
-        missing = [level for level in LEVELS if level not in spoken]
-        if missing:
-            raise ValueError(f"no plugin describes the ladder level(s) {', '.join(missing)}")
-        avoid["none"].update(CARE_AVOID)
-        return {level: ActivityLevel(level, spoken[level].summary, spoken[level].adds,
-                                     ordered_avoid(avoid[level]), spoken[level].source)
-                for level in LEVELS}
-
-    def _timeline(self) -> dict[str, Stage]:
-        stages: dict[str, Stage] = {}
-        for plugin, stage in self._catalogue("backcoach_timeline", Stage):
-            if stage.level not in _LEVELS or stage.level == "none":
-                self._plugin_failed(plugin, "backcoach_timeline", f"bad stage level {stage.level!r}")
-                continue
-            old = stages.get(stage.level)
-            if old is not None:  # the most conservative of all plugins
-                stage = Stage(stage.level, max(old.first_day, stage.first_day),
-                              min(old.max_pain, stage.max_pain), f"{old.source}; {stage.source}")
-            stages[stage.level] = stage
-            key = ("backcoach_timeline", stage.level)
-            self.origins[key] = f"{self.origins[key]}, {plugin}" if key in self.origins else plugin
-        missing = [level for level in LEVELS[1:] if level not in stages]
-        if missing:
-            raise ValueError(f"no plugin puts the level(s) {', '.join(missing)} on the timeline")
-        return stages
-
-    def _activity_lookup(self) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for activity in self.activities.values():
-            for name in (activity.id, activity.id.replace("_", " "), activity.name, *activity.synonyms):
-                names.setdefault(_norm(name), activity.id)
-        return names
-
-    def _validate_references(self) -> None:
-        for symptom in self.symptoms.values():
-            for ident in (symptom.clarify_yes, symptom.clarify_no):
-                if ident is not None and (ident not in self.symptoms or self.symptoms[ident].clarify_yes):
-                    raise ValueError(f"symptom {symptom.id!r}: clarifies to unknown or vague symptom {ident!r}")
-        for stretch in self.stretches.values():
-            if stretch.earliest not in _LEVELS:
-                raise ValueError(f"stretch {stretch.id!r}: unknown earliest level {stretch.earliest!r}")
-            unknown = set(stretch.contraindications) - self.symptoms.keys()
-            if unknown:
-                raise ValueError(f"stretch {stretch.id!r}: unknown contraindications {sorted(unknown)}")
-            if not set(stretch.tags) <= _AVOID:
-                raise ValueError(f"stretch {stretch.id!r}: unknown tags {stretch.tags!r}")
-        for activity in self.activities.values():
-            if activity.least not in _LEVELS:
-                raise ValueError(f"activity {activity.id!r}: unknown level {activity.least!r}")
-        for advice in self.advice.values():
-            if advice.kind not in ADVICE_KINDS:
-                raise ValueError(f"advice {advice.id!r}: unknown kind {advice.kind!r}")
 
     # ----------------------------------------------------------------- lookups
     def activity(self, name: str) -> Activity:
@@ -282,7 +123,8 @@ class RuleSet:
         """Turn a case into an assessment. :raises ValueError: for unknown symptoms or activity.
 
         Case hooks are pure functions of the case, so the assessment of a case is kept and
-        reused (a bounded cache); an assessment in which a plugin failed is never kept.
+        reused (a bounded cache); an assessment in which a plugin failed, overran or was not
+        waited for is never kept.
         """
         if not isinstance(case, Case):
             raise ValueError(f"case must be a rules.Case, not {type(case).__name__}")
@@ -300,11 +142,12 @@ class RuleSet:
         self.check_case(case)
         activity = self.activity(case.activity) if case.activity is not None else None
         trace: list[TraceEntry] = []
-        findings: list[tuple[str, str, Finding]] = []
-        failed = set()
-        for hook in ("backcoach_red_flags", "backcoach_exercise_timing"):
-            for plugin, finding in self._findings(hook, case, trace, failed):
-                findings.append((plugin, hook, finding))
+        failed: set[str] = set()
+        unfinished: set[str] = set()
+        batch = [(hook, impl, {"case": case}) for hook in ("backcoach_red_flags", "backcoach_exercise_timing")
+                 for impl in self._case_impls[hook]]
+        outcomes = self.calls.run(batch, wait_until=calls.emergency_known)
+        findings = list(self._findings(outcomes, trace, failed, unfinished))
 
         fail_closed = "red_flags" in failed
         tier = most_severe([f.tier for _, _, f in findings if f.tier]
@@ -329,7 +172,7 @@ class RuleSet:
         if fail_closed:
             trace.append(TraceEntry("host", "backcoach_red_flags", "fail_closed",
                                     f"red-flag check failed: tier {FAIL_CLOSED_TIER}, no activity",
-                                    decisive=True))
+                                    decisive=tier == FAIL_CLOSED_TIER))
         trace.append(TraceEntry(
             "host", "combine", "decision",
             f"tier {tier} (most severe), max activity {max_activity} (most conservative)"
@@ -349,15 +192,29 @@ class RuleSet:
                                                     ("pain", case.pain)) if value is None),
             next_step=None if care else self._next_step(max_activity),
             activity=None if activity is None else self._verdict(activity, max_activity, care),
-        ), not failed
+        ), not (failed or unfinished)
 
-    def _findings(self, hook: str, case: Case, trace: list[TraceEntry], failed: set[str]
-                  ) -> Iterator[tuple[str, Finding]]:
-        for plugin, result, error in _call_each(self._case_impls[hook], {"case": case}):
+    def _findings(self, outcomes: list[calls.Outcome], trace: list[TraceEntry], failed: set[str],
+                  unfinished: set[str]) -> Iterator[tuple[str, str, Finding]]:
+        """The findings of the calls that ended; the others are traced (and failed or unfinished)."""
+        for o in outcomes:
+            plugin, hook, error = o.plugin, o.hook, o.error
+            essential = plugin in ESSENTIAL_PLUGINS
+            if o.status == calls.OVERRAN:
+                failed.add(plugin)  # an essential one fails closed, but its late findings still count
+                trace.append(TraceEntry(plugin, hook, "overran", f"{o.note}: counts as failed" if essential
+                                        else f"ignored: {o.note}"))
+                if not essential or (o.result is None and error is None):
+                    continue
+            elif not o.counts:  # disabled (a stable state), not awaited or not started
+                if o.status != calls.DISABLED:
+                    unfinished.add(plugin)
+                trace.append(TraceEntry(plugin, hook, o.status, o.note))
+                continue
             try:
                 if error is not None:
                     raise PluginError(f"raised {type(error).__name__}: {error}")
-                checked = [check_finding(f) for f in records_of(result, Finding)]
+                checked = [check_finding(f) for f in records_of(o.result, Finding)]
             except PluginError as exc:
                 # The type only: a plugin's message may quote the case, and logs never carry health data.
                 log.error("rule plugin %s failed in %s: %s", plugin, hook, type(error or exc).__name__)
@@ -365,7 +222,7 @@ class RuleSet:
                 trace.append(TraceEntry(plugin, hook, "error", f"ignored: {exc}"))
                 continue
             for finding in checked:
-                yield plugin, finding
+                yield plugin, hook, finding
 
     def _stage(self, day: int) -> str:
         reached = "rest"
@@ -408,9 +265,12 @@ class RuleSet:
             return ()
         by_id = {s.id: s for s in allowed}
         kwargs = {"case": case, "assessment": assessment, "candidates": allowed}
-        for plugin, result, error in _call_each(self._case_impls["backcoach_choose_routine"], kwargs):
-            if error is not None:
-                log.error("rule plugin %s failed in backcoach_choose_routine: %s", plugin, type(error).__name__)
+        hook = "backcoach_choose_routine"
+        for o in self.calls.run([(hook, i, kwargs) for i in self._case_impls[hook]], calls.first_choice_known):
+            plugin, result, error = o.plugin, o.result, o.error
+            if o.status != calls.OK:  # failed, overran (logged by rules.calls), disabled, not awaited
+                if error is not None and o.status == calls.ERROR:
+                    log.error("rule plugin %s failed in %s: %s", plugin, hook, type(error).__name__)
                 continue
             if result is None:
                 continue
@@ -424,7 +284,7 @@ class RuleSet:
     # ----------------------------------------------------------------- plugin test cases
     def test_cases(self) -> list[tuple[str, RuleCase]]:
         """Every plugin's test cases with the plugin that ships them."""
-        return list(self._catalogue("backcoach_test_cases", RuleCase))
+        return list(self._catalogues.records("backcoach_test_cases", RuleCase))
 
     def check(self) -> list[CheckResult]:
         """Run every plugin's test cases against these combined rules (`rules.checks`)."""

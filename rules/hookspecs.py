@@ -12,7 +12,10 @@ Two kinds of hooks:
   :class:`~rules.models.Finding` is recorded in the trace and logged, and the others still
   decide. Hook wrappers on ``backcoach_red_flags`` are refused at registration.
   Case hooks must depend on their arguments only (no clock, no I/O, no state): the engine
-  reuses the assessment of an identical case.
+  reuses the assessment of an identical case. Each call has a deadline (0.5 s,
+  ``BACKCOACH_PLUGIN_TIMEOUT``; `rules.calls`): a later answer is ignored and traced, an
+  emergency already found is answered without waiting, and a plugin that keeps overrunning
+  is disabled until restart.
 * **Catalogue hooks** (everything else) run once, when the rule set is built at start-up; their
   records are validated then, so bad data stops start-up instead of failing a request.
 

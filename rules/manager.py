@@ -48,7 +48,9 @@ UNWRAPPABLE_HOOKS = frozenset({"backcoach_red_flags"})
 class PluginRecord:
     """What `backcoach plugins` shows about one plugin.
 
-    origin: "builtin" | "entry point" | "registered"; status: "active" | "blocked" | "failed".
+    origin: "builtin" | "entry point" | "registered"; status: "active" | "blocked" | "failed" |
+    "disabled" (stopped while running after its case-hook calls overran their deadline, until
+    restart; `error` says so, and also carries the overruns of a plugin still active).
     """
 
     name: str
@@ -220,6 +222,16 @@ def plugin_records(pm: pluggy.PluginManager) -> list[PluginRecord]:
             module = getattr(plugin, "__name__", type(plugin).__name__)
             records[name] = PluginRecord(name, "registered", "active", module, hooks=hooks)
     return list(records.values())
+
+
+def mark_overrun(pm: pluggy.PluginManager, name: str, problem: str, disabled: bool) -> None:
+    """Record in `pm.records` that plugin `name` overran a case-hook deadline (`rules.calls`)."""
+    records = getattr(pm, "records", None)
+    if records is None:
+        return
+    record = records.get(name) or next((r for r in plugin_records(pm) if r.name == name), None)
+    if record is not None:
+        records[name] = replace(record, status="disabled" if disabled else record.status, error=problem)
 
 
 def _own_version() -> str:

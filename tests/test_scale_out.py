@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import urllib.error
@@ -29,7 +28,8 @@ import psycopg
 import pytest
 
 from alexa import Echo
-from postgres_server import PostgresServer, free_port, postgres_database, postgres_server  # noqa: F401
+from gunicorn_server import SkillServer
+from postgres_server import PostgresServer, postgres_database, postgres_server  # noqa: F401
 from skill.simulator import envelopes as env
 from skill.backends.persistence import user_key
 
@@ -38,7 +38,6 @@ SECRET = "5c" * 32  # BACKCOACH_USER_KEY_SECRET, the same on every server
 STORE_LOGGER = "skill.backends.store"
 BLADDER = ("i can't control my bladder", "bladder_control_loss", "SYMPTOM")
 HTTP_TIMEOUT = 10.0
-START_TIMEOUT = 30.0
 USERS = 3
 NEXTS_PER_USER = 40
 CLIENT_THREADS = 12
@@ -82,53 +81,6 @@ class HttpClient:
                 return HttpResult(response.status, response.read())
         except urllib.error.HTTPError as error:
             return HttpResult(error.code, error.read())
-
-
-class SkillServer:
-    """`gunicorn "skill.app:create_app()" -c deploy/gunicorn.conf.py` on a free loopback port."""
-
-    def __init__(self, environment: dict[str, str], log: Path, workers: int = 2) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        with log.open("wb") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "skill.app:create_app()",
-                 "-c", str(ROOT / "deploy/gunicorn.conf.py")],
-                cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                env={**environment, "BACKCOACH_BIND": f"127.0.0.1:{self.port}",
-                     "WEB_CONCURRENCY": str(workers)})
-
-    def health(self) -> dict:
-        with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-            return json.loads(response.read())
-
-    def wait_healthy(self) -> None:
-        """Wait until /healthz answers with the database reachable (bounded)."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited with {self.process.returncode}: {self.log_tail()}")
-            try:
-                if self.health()["database"] == "ok":
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"server not healthy after {START_TIMEOUT} s: {self.log_tail()}")
-
-    def stop(self) -> None:
-        """SIGTERM (graceful), then SIGKILL if it does not exit within 15 s."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Both follow the DB-API shape `skill.backends.store.SqlStore` needs (`Engine`): translate SQL
 written with "?" placeholders, hand out autocommit connections, run write transactions,
-serialise schema migrations, and tell outages ("cannot reach or lock the database") from bugs.
+serialise schema migrations, tell outages ("cannot reach or lock the database") from bugs, and
+abort a call that outlives its deadline (`skill.backends.watchdog`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import select
+import socket
 import sqlite3
 import threading
 import time
@@ -19,7 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from .store import SqlStore
+from .store import DatabaseTimeout, SqlStore
+from .watchdog import Watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +52,23 @@ class Engine(Protocol):
     errors: tuple[type[BaseException], ...]
     user_tables_sql: str
     timeout: float
+    #: Aborts calls past their deadline (with the engine's abort()).
+    watchdog: Watchdog
 
     def sql(self, text: str) -> str:
         """Translate SQL written with "?" placeholders to the driver's style."""
 
-    def acquire(self) -> Any:
-        """Return a connection in autocommit mode."""
+    def acquire(self, deadline: float) -> Any:
+        """Return a connection in autocommit mode, waiting no later than `deadline` (monotonic)."""
 
     def release(self, conn: Any) -> None:
         """Give back a connection obtained from acquire()."""
+
+    def discard(self, conn: Any) -> None:
+        """Give back a connection whose call was aborted: close it, never reuse it."""
+
+    def abort(self, conn: Any) -> None:
+        """Make the call blocked on `conn` fail now (called from the watchdog's thread)."""
 
     def transaction(self, conn: Any) -> AbstractContextManager[object]:
         """Run a block as one write transaction (committed, or rolled back on error)."""
@@ -88,13 +99,14 @@ class SqliteEngine:
         self._path = path
         self.timeout = timeout
         self._local = threading.local()
+        self.watchdog = Watchdog(self.abort, "backcoach-sqlite-watchdog")
 
     def sql(self, text: str) -> str:
         """SQLite takes "?" placeholders as they are."""
         return text
 
-    def acquire(self) -> sqlite3.Connection:
-        """Return this thread's connection, opening it on first use."""
+    def acquire(self, deadline: float) -> sqlite3.Connection:
+        """Return this thread's connection, opening it on first use (a local file: no wait)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
@@ -102,6 +114,16 @@ class SqliteEngine:
 
     def release(self, conn: sqlite3.Connection) -> None:
         """Keep the connection: it belongs to this thread until close()."""
+
+    def discard(self, conn: sqlite3.Connection) -> None:
+        """Close this thread's connection; the next acquire() opens a fresh one."""
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
+        conn.close()
+
+    def abort(self, conn: sqlite3.Connection) -> None:
+        """sqlite3_interrupt: the running statement fails with SQLITE_INTERRUPT (a no-op between statements)."""
+        conn.interrupt()
 
     def _connect(self) -> sqlite3.Connection:
         """Open the file (creating it and its directory) in autocommit mode with WAL."""
@@ -165,6 +187,7 @@ class SqliteEngine:
 
     def close(self) -> None:
         """Close this thread's connection; other threads' close when those threads end."""
+        self.watchdog.close()
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             self._local.conn = None
@@ -172,7 +195,14 @@ class SqliteEngine:
 
 
 class PostgresEngine:
-    """PostgreSQL through a lazily opened psycopg_pool.ConnectionPool with bounded waits."""
+    """PostgreSQL through a lazily opened psycopg_pool.ConnectionPool with bounded waits.
+
+    Every wait is bounded on this side: the pool checkout by its timeout, connecting by
+    ``connect_timeout`` (psycopg enforces it itself), the checkout's health check and every
+    statement by the watchdog, which shuts the connection's socket down at the deadline. The
+    server-side ``statement_timeout`` and TCP settings stay as a first line: they end long
+    queries and dead peers cleanly, but a frozen server honours none of them.
+    """
 
     user_tables_sql = (
         "SELECT table_name FROM information_schema.columns "
@@ -205,21 +235,44 @@ class PostgresEngine:
         )
         self._opened = False
         self._open_lock = threading.Lock()
+        self._local = threading.local()  # the deadline of this thread's checkout, for the check
         self.timeout = timeout
+        self.watchdog = Watchdog(self.abort, "backcoach-postgres-watchdog")
 
     def sql(self, text: str) -> str:
         """psycopg takes %s placeholders (and a literal % must be doubled)."""
         return text.replace("%", "%%").replace("?", "%s")
 
-    def acquire(self) -> Any:
-        """Take a checked connection from the pool, waiting at most ``timeout``."""
+    def acquire(self, deadline: float) -> Any:
+        """Take a checked connection from the pool, waiting no later than `deadline`."""
         if not self._opened:
             self._open()
-        return self._pool.getconn()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise DatabaseTimeout("no time left to take a connection")
+        self._local.deadline = deadline
+        try:
+            return self._pool.getconn(timeout=remaining)
+        finally:
+            self._local.deadline = None
 
     def release(self, conn: Any) -> None:
         """Return the connection; the pool discards it if it is broken."""
         self._pool.putconn(conn)
+
+    def discard(self, conn: Any) -> None:
+        """Close the connection, then hand it back: the pool drops it and opens a replacement."""
+        conn.close()
+        self._pool.putconn(conn)
+
+    def abort(self, conn: Any) -> None:
+        """Shut the socket down: the thread blocked on it wakes with OperationalError at once.
+
+        Only the socket is shut down (through a duplicate descriptor), not closed: the thread
+        that owns the connection closes it, so the descriptor cannot be reused under its feet.
+        """
+        with socket.fromfd(conn.pgconn.socket, socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
 
     def _open(self) -> None:
         """Start the pool on first use, so the application starts while the server is down."""
@@ -233,11 +286,18 @@ class PostgresEngine:
 
         An idle connection receives nothing unless the server closed it (restart, shutdown)
         or a TCP keepalive found the peer gone, so a zero-timeout poll detects dead
-        connections without the cost of a query on every checkout.
+        connections without the cost of a query on every checkout. The round trip is watched
+        like any statement, until the deadline of the checkout.
         """
         try:
             if _socket_has_news(conn.pgconn.socket):
-                self._pool.check_connection(conn)
+                deadline = getattr(self._local, "deadline", None) or time.monotonic() + self.timeout
+                token = self.watchdog.arm(conn, deadline)
+                try:
+                    self._pool.check_connection(conn)
+                finally:
+                    if self.watchdog.disarm(token):
+                        conn.close()
         except Exception:
             # After a server restart every idle connection is dead: replace them all now
             # instead of failing the check on each in turn until the request times out.
@@ -262,6 +322,7 @@ class PostgresEngine:
 
     def close(self) -> None:
         """Close the pool and all its connections."""
+        self.watchdog.close()
         self._pool.close()
 
 
@@ -308,8 +369,9 @@ _POOL_WARNINGS_TO_DEBUG = _PoolWarningsToDebug()
 def open_store(database_url: str, *, pool_max: int = 4, timeout: float = 2.0) -> SqlStore:
     """Create a store for a ``sqlite:///...`` or ``postgresql://...`` URL without connecting.
 
-    ``timeout`` bounds every wait in seconds (SQLite busy timeout; PostgreSQL pool wait,
-    connect, statement); ``pool_max`` caps PostgreSQL connections per process.
+    ``timeout`` bounds each call in seconds, measured here whatever the server does (SQLite
+    busy timeout; PostgreSQL pool wait, connect, statements); ``pool_max`` caps PostgreSQL
+    connections per process.
     """
     scheme = database_url.partition(":")[0].lower()
     if scheme == "sqlite":

@@ -11,7 +11,14 @@ code path:
 * the schema is created and upgraded by the numbered files in ``skill/backends/migrations/``,
   applied lazily on the first successful connection, once, under a database-wide lock;
 * every error meaning "cannot reach or lock the database" becomes :class:`StoreUnavailable`,
-  logged once per incident; logs never contain user ids, keys or attributes.
+  logged once per incident; logs never contain user ids, keys or attributes;
+* each call (pool checkout, migration, statements) ends within the engine's ``timeout`` measured
+  by this client, whatever the server does: a call still running at its deadline is aborted by
+  the engine's watchdog (`skill.backends.watchdog`), its connection is discarded, never reused,
+  and the caller gets StoreUnavailable (a frozen server answers nothing, so no server-side
+  timeout can be relied on). A write aborted that way was sent and may still be applied when
+  the server resumes: StoreUnavailable from `SqlStore.save` means "not known to be saved". The
+  version guard keeps that safe: saving the same stale attributes again raises ConcurrentUpdate.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ RETRY_AFTER = 0.5
 # A busy SQLite file is retried from here with short, doubling pauses until the timeout: write
 # transactions last microseconds, while SQLite's own busy handler sleeps a millisecond or more.
 _BUSY_FIRST_PAUSE = 0.00005
+#: Seconds past a call's deadline at which the watchdog aborts it (see SqlStore._attempt).
+WATCHDOG_GRACE = 0.05
 _BUSY_MAX_PAUSE = 0.002
 
 _EMPTY_JSON = "{}"
@@ -71,6 +80,10 @@ class StoreUnavailable(Exception):
 
 class ConcurrentUpdate(Exception):
     """The stored attributes changed since they were loaded: re-run the read-modify-write."""
+
+
+class DatabaseTimeout(Exception):
+    """A call did not end within the time bound and was aborted on the client side."""
 
 
 class DeletionFailed(Exception):
@@ -225,25 +238,21 @@ class SqlStore:
         self._engine.close()
 
     def _call(self, operation: Callable[[Any], _T]) -> _T:
-        """Run one operation on a connection, mapping outages to StoreUnavailable."""
+        """Run one operation on a connection within ``engine.timeout``, mapping outages to StoreUnavailable."""
         if self._closed:
             raise RuntimeError("the store is closed")
         if not self._health.may_try():
             raise StoreUnavailable("database unavailable (next try shortly)")
         engine = self._engine
-        deadline, pause = 0.0, _BUSY_FIRST_PAUSE
+        deadline, pause = time.monotonic() + engine.timeout, _BUSY_FIRST_PAUSE
         while True:
             try:
-                conn = engine.acquire()
-                try:
-                    if not self._schema_ready:
-                        self._migrate(conn)
-                    result = operation(conn)
-                finally:
-                    engine.release(conn)
+                result = self._attempt(operation, deadline)
+            except DatabaseTimeout as exc:
+                self._health.failed(exc)
+                raise StoreUnavailable(f"database did not answer within {engine.timeout:g} s") from exc
             except engine.errors as exc:
                 if engine.is_busy(exc):  # another writer holds the lock for microseconds: wait briefly
-                    deadline = deadline or time.monotonic() + engine.timeout
                     if time.monotonic() + pause < deadline:
                         time.sleep(pause)
                         pause = min(pause * 2, _BUSY_MAX_PAUSE)
@@ -255,29 +264,66 @@ class SqlStore:
             self._health.succeeded()
             return result
 
+    def _attempt(self, operation: Callable[[Any], _T], deadline: float) -> _T:
+        """One try on one connection, watched until `deadline`; an aborted connection is discarded.
+
+        :raises DatabaseTimeout: when the watchdog aborted the call (or no time was left).
+        """
+        engine = self._engine
+        conn = engine.acquire(deadline)
+        # The watchdog is the backstop for a call that hangs: a little after the deadline, so
+        # that the store's own bounded waits (SQLite busy retries) end first and say why.
+        token = engine.watchdog.arm(conn, deadline + WATCHDOG_GRACE)
+        try:
+            if not self._schema_ready:
+                self._migrate(conn, deadline)
+            result = operation(conn)
+        except BaseException as exc:
+            if engine.watchdog.disarm(token):
+                engine.discard(conn)
+                raise DatabaseTimeout(f"no answer within {engine.timeout:g} s") from exc
+            engine.release(conn)
+            raise
+        if engine.watchdog.disarm(token):  # aborted just after it ended: the result stands
+            engine.discard(conn)
+        else:
+            engine.release(conn)
+        return result
+
     def _delete_rows(self, conn: Any, user_key: str) -> int:
         """Delete the user's rows from all per-user tables in one transaction."""
         with self._engine.transaction(conn):
             return sum(conn.execute(sql, (user_key,)).rowcount for sql in self._delete_sql)
 
-    def _migrate(self, conn: Any) -> None:
-        """Apply missing migrations once per process, under the engine's schema lock."""
-        with self._schema_lock:
-            if self._schema_ready:
-                return
-            with self._engine.transaction(conn):
-                self._engine.lock_schema(conn)
-                conn.execute(_CREATE_MIGRATIONS_TABLE)
-                applied = {row[0] for row in conn.execute(_SELECT_APPLIED).fetchall()}
-                for migration in _migrations():
-                    if migration.version not in applied:
-                        self._apply(conn, migration)
-                tables = [row[0] for row in conn.execute(self._engine.user_tables_sql).fetchall()]
-            self._delete_sql = tuple(
-                self._engine.sql(_DELETE_USER_ROWS.format(table=table.replace('"', '""')))
-                for table in tables
-            )
-            self._schema_ready = True
+    def _migrate(self, conn: Any, deadline: float) -> None:
+        """Apply missing migrations once per process, under the engine's schema lock.
+
+        Threads waiting for another thread's migration wait no longer than their own deadline.
+        """
+        if not self._schema_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise DatabaseTimeout("another thread's migration did not end in time")
+        try:
+            self._migrate_locked(conn)
+        finally:
+            self._schema_lock.release()
+
+    def _migrate_locked(self, conn: Any) -> None:
+        """The migrations themselves (the schema lock held)."""
+        if self._schema_ready:
+            return
+        with self._engine.transaction(conn):
+            self._engine.lock_schema(conn)
+            conn.execute(_CREATE_MIGRATIONS_TABLE)
+            applied = {row[0] for row in conn.execute(_SELECT_APPLIED).fetchall()}
+            for migration in _migrations():
+                if migration.version not in applied:
+                    self._apply(conn, migration)
+            tables = [row[0] for row in conn.execute(self._engine.user_tables_sql).fetchall()]
+        self._delete_sql = tuple(
+            self._engine.sql(_DELETE_USER_ROWS.format(table=table.replace('"', '""')))
+            for table in tables
+        )
+        self._schema_ready = True
 
     def _apply(self, conn: Any, migration: _Migration) -> None:
         """Run one migration's statements and record it."""

@@ -6,7 +6,10 @@ year, a decade, a season, or with unspecified parts (``XXXX-11-20``). Alexa reso
 name to the *coming* day ("Monday" said on a Wednesday is next Monday), while a spasm always
 started in the past: a date up to six days ahead is read as the same weekday of the past week, and
 a date up to a year ahead as that date last year ("November 20th" said on the 22nd).
-AMAZON.NUMBER arrives as digits, sometimes "?" when Alexa could not tell.
+AMAZON.NUMBER arrives as digits, sometimes "?" when Alexa could not tell; other clients (and
+people typing in the simulator) send words ("three", "twenty one", "minus two"), read with
+text2num. Any other text, "nan", "infinity", and numbers too long to mean anything (thousands of
+digits) are a problem to re-ask about, never an error.
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from text_to_num import text2num
+
 _DAY = re.compile(r"^(\d{4}|XXXX)-(\d{2})-(\d{2})$")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^([+-]?)0*(\d+?)(?:\.(\d+))?$", re.ASCII)
+_WORDS = re.compile(r"^(?:(minus|negative) )?([a-z ]+)$")
 MAX_DAYS_AGO = 3650
+#: Integer digits past which a number is out of every range the skill asks for.
+MAX_DIGITS = 9
+#: Longer texts are not number words (text2num would only spend time on them).
+MAX_WORDS_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -33,15 +43,41 @@ class Parsed:
 
 
 def number(raw: str | None) -> Parsed:
-    """An AMAZON.NUMBER value as an int (decimals rounded half up)."""
-    if raw is None or not _NUMBER.match(raw.strip()):
+    """An AMAZON.NUMBER value as an int (decimals rounded half up), from digits or number words.
+
+    More than MAX_DIGITS integer digits: problem "range", with no value (nothing the skill asks
+    for is that large, and Python refuses to convert thousands of digits).
+    """
+    if raw is None:
         return Parsed(problem="invalid")
-    value = float(raw)
-    return Parsed(int(value + 0.5) if value >= 0 else -int(-value + 0.5))
+    text = raw.strip()
+    match = _NUMBER.match(text)
+    if match is None:
+        return _number_words(text)
+    sign, whole, fraction = match.groups()
+    if len(whole) > MAX_DIGITS:
+        return Parsed(problem="range")
+    value = int(whole) + (1 if fraction and fraction[0] >= "5" else 0)  # half up, away from zero
+    return Parsed(-value if sign == "-" else value)
+
+
+def _number_words(text: str) -> Parsed:
+    """ "three", "twenty-one", "minus two" -> the int; anything else is invalid."""
+    text = " ".join(text.lower().replace("-", " ").split())
+    match = _WORDS.match(text) if len(text) <= MAX_WORDS_LENGTH else None
+    if match is None:
+        return Parsed(problem="invalid")
+    try:
+        value = text2num(match[2], "en")
+    except ValueError:
+        return Parsed(problem="invalid")
+    if len(str(value)) > MAX_DIGITS:
+        return Parsed(problem="range")
+    return Parsed(-value if match[1] else value)
 
 
 def bounded(raw: str | None, low: int, high: int) -> Parsed:
-    """An AMAZON.NUMBER value that must lie within low..high."""
+    """An AMAZON.NUMBER value that must lie within low..high (problem "range" otherwise)."""
     parsed = number(raw)
     if parsed.ok and not low <= parsed.value <= high:  # type: ignore[operator]
         return Parsed(parsed.value, "range")
@@ -49,10 +85,11 @@ def bounded(raw: str | None, low: int, high: int) -> Parsed:
 
 
 def days_ago(raw: str | None, today: date) -> Parsed:
-    """The onset date from "N days ago"."""
+    """The onset date from "N days ago" (a negative N means a day to come: "future")."""
     parsed = bounded(raw, 0, MAX_DAYS_AGO)
     if not parsed.ok:
-        return Parsed(problem="future" if parsed.problem == "range" and parsed.value < 0 else "invalid")
+        future = parsed.problem == "range" and parsed.value is not None and parsed.value < 0
+        return Parsed(problem="future" if future else "invalid")
     return Parsed(today - timedelta(days=parsed.value))
 
 

@@ -8,7 +8,9 @@ instance's attributes instead of running ``__init__``. The results compare equal
 DefaultSerializer's (tests/test_serializer.py checks both directions on real envelopes).
 
 It also deserializes from already-parsed JSON (`from_data`), so the web layer parses the body
-exactly once.
+exactly once. Both directions recurse once per level of nesting: the web layer refuses bodies
+nested deeper than `skill.edge.web.MAX_DEPTH` before parsing them, far below Python's recursion
+limit (and a RecursionError while deserializing is a SerializationException like any other).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """HTTP: ``POST /alexa`` and ``GET /healthz``, with JSON errors for everything else.
 
 The path of one request: read the raw body once -> verify signature (any failure: 400 with a
-reason, nothing else runs) -> parse JSON once -> check the envelope's shape -> verify timestamp
-and skill id -> deserialize -> ``skill.invoke`` -> serialize -> JSON. An optimistic-concurrency
+reason, nothing else runs) -> bound its nesting, parse JSON once -> check the envelope's shape
+-> verify timestamp and skill id -> deserialize -> ``skill.invoke`` -> serialize -> JSON. An optimistic-concurrency
 conflict re-runs the request on fresh state; nothing is written for a rejected request.
 """
 
@@ -33,6 +33,14 @@ CONFLICT_BUDGET = 2.0
 CONFLICT_MAX_PAUSE = 0.05
 _UNSAFE = re.compile(r"[^\x21-\x7e]")
 _DUMPS = orjson.dumps
+#: Deepest nesting of objects and arrays a body may have. Alexa's envelopes nest about 8 levels
+#: (session attributes a few more); deeper bodies would break later, where nothing answers
+#: with a reason: orjson refuses to write more than 255 levels of the attributes sent back,
+#: and the (de)serializers recurse (RecursionError near 1,000).
+MAX_DEPTH = 64
+TOO_DEEP = "request body is nested too deeply"
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 class BadRequest(Exception):
@@ -83,6 +91,8 @@ def _verified_payload(ext: Mapping, body: bytes) -> dict:
             verifier.check_signature(request.headers, body)
         except VerificationError as exc:
             raise BadRequest(exc.reason) from None
+    if too_deep(body):
+        raise BadRequest(TOO_DEEP)
     try:
         payload = orjson.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -96,6 +106,25 @@ def _verified_payload(ext: Mapping, body: bytes) -> dict:
     else:
         _check_skill_id(payload, current_app.config["SKILL_ID"])
     return payload
+
+
+def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON text nests objects and arrays more than `limit` levels, measured before parsing.
+
+    Fewer opening brackets than `limit` (a normal envelope) settles it with two counts; otherwise
+    the strings are cut out and the brackets left are walked (a hostile body only).
+    """
+    if body.count(b"{") + body.count(b"[") <= limit:
+        return False
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
+        if byte == 0x7B or byte == 0x5B:  # { [
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def _check_shape(payload: object) -> None:
@@ -153,12 +182,30 @@ class FreshAttributes(dict):
 def run_skill(payload: dict) -> tuple[dict, RequestContext]:
     """Run an envelope through the skill in process, without signature checks (the console's way in).
 
-    :raises BadRequest: when the envelope is malformed (same checks as POST /alexa).
+    :raises BadRequest: when the envelope is malformed or nested too deeply (same checks as POST /alexa).
     """
     ext = current_app.extensions["backcoach"]
     ctx = RequestContext(ext["services"])
+    try:
+        body = orjson.dumps(payload)
+    except orjson.JSONEncodeError:  # deeper than orjson writes (255), or not JSON data at all
+        raise BadRequest(TOO_DEEP if _nested_beyond(payload, MAX_DEPTH) else "envelope is not JSON data") from None
+    if too_deep(body):
+        raise BadRequest(TOO_DEEP)
     _check_shape(payload)
-    return _invoke(ext["skill"], payload, orjson.dumps(payload), ctx), ctx
+    return _invoke(ext["skill"], payload, body, ctx), ctx
+
+
+def _nested_beyond(value: object, limit: int) -> bool:
+    """Whether parsed JSON nests deeper than `limit`, walked without recursion."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
 
 
 def _invoke(skill, payload: dict, body: bytes, ctx: RequestContext) -> dict:
@@ -211,6 +258,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         return json_error(exc.description or exc.name, exc.code or 500)
+
+    @app.errorhandler(RecursionError)
+    def recursion(exc: RecursionError) -> Response:
+        # Bodies reach recursive parsers only through paths that do not bound their nesting
+        # first (the developer console's get_json): the one input that recurses this deep.
+        log.warning("RecursionError on %s: answered 400 (input nested too deeply)", request.path)
+        return json_error(TOO_DEEP, 400)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
