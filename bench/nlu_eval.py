@@ -1,0 +1,177 @@
+"""How well the simulator understands what people say: the evaluation of tests/data/nlu_eval/.
+
+    .venv/bin/python bench/nlu_eval.py dev                 # single utterances and conversations
+    .venv/bin/python bench/nlu_eval.py dev --misses        # also every item it gets wrong
+    .venv/bin/python bench/nlu_eval.py dev --write         # also bench/results/nlu-dev.md
+    .venv/bin/python bench/nlu_eval.py holdout             # the held-out split (score once, at the end)
+
+Single utterances go through the real resolver (`skill.simulator.resolve`) with their context:
+at ``asked_onset`` and ``asked_pain`` the skill has elicited the onset or the pain slot of
+CanIExerciseIntent, so the resolver is told so; other contexts (a pending yes/no question,
+mid-stretch, "which symptom?") are no part of what Alexa's NLU is told. Printed: intent
+accuracy, intent+facts accuracy (every labelled fact and nothing else), and red-flag recall
+(red_flag, red_flag_at_question and emergency_help items reaching the right intent and
+symptom), overall, by failure class, by locale and by context. Conversations are typed through
+the resolver to the real app (`bench/nlu_dialogues.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.nlu_facts import ELICITED, RED_FLAG_CLASSES, TODAY, facts_of, intent_of, intent_right, labelled  # noqa: E402
+from skill.simulator import resolve  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "nlu_eval"
+RESULTS = ROOT / "bench" / "results"
+SPLITS = ("dev", "holdout")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One utterance, how it was read, and whether that was right."""
+
+    item: dict
+    intent: str
+    facts: dict
+    intent_ok: bool
+    facts_ok: bool
+    seconds: float
+
+    @property
+    def right(self) -> bool:
+        return self.intent_ok and self.facts_ok
+
+    @property
+    def red_flag_ok(self) -> bool:
+        """The right intent, and the right symptom where one was labelled."""
+        wanted = self.item.get("facts", {}) or {}
+        return self.intent_ok and ("symptom" not in wanted or self.facts.get("symptom") == wanted["symptom"])
+
+
+def utterances(split: str) -> list[dict]:
+    return yaml.safe_load((DATA / f"{split}.yaml").read_text(encoding="utf-8"))
+
+
+def score_item(item: dict) -> Scored:
+    elicit = ELICITED.get(item["context"])
+    started = time.perf_counter()
+    r = resolve(str(item.get("text") or ""), locale=item["locale"], today=TODAY, elicit=elicit)
+    seconds = time.perf_counter() - started
+    facts = facts_of(r)
+    return Scored(item, intent_of(r), facts, intent_right(r, item["intent"], elicit),
+                  facts == labelled(item.get("facts")), seconds)
+
+
+def score(items: Iterable[dict]) -> list[Scored]:
+    return [score_item(item) for item in items]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of one group of scored items."""
+
+    n: int
+    intent: int
+    right: int
+    flags: int
+    flags_right: int
+
+    @classmethod
+    def of(cls, scored: list[Scored]) -> Tally:
+        flags = [s for s in scored if s.item["class"] in RED_FLAG_CLASSES]
+        return cls(len(scored), sum(s.intent_ok for s in scored), sum(s.right for s in scored),
+                   len(flags), sum(s.red_flag_ok for s in flags))
+
+    def row(self, name: str) -> str:
+        flags = f"{self.flags_right}/{self.flags} ({_pct(self.flags_right, self.flags)})" if self.flags else "-"
+        return (f"| {name} | {self.n} | {_pct(self.intent, self.n)} | {_pct(self.right, self.n)} | {flags} |")
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def table(scored: list[Scored], key: str) -> list[str]:
+    groups: dict[str, list[Scored]] = defaultdict(list)
+    for s in scored:
+        groups[str(s.item[key])].append(s)
+    lines = [f"| {key} | n | intent | intent+facts | red-flag recall |", "|---|---:|---:|---:|---:|"]
+    lines += [Tally.of(groups[name]).row(name) for name in sorted(groups)]
+    return lines
+
+
+def summary(split: str, scored: list[Scored], dialogues: list | None = None) -> str:
+    """The figures as markdown."""
+    total = Tally.of(scored)
+    times = sorted(s.seconds for s in scored if s.item.get("text"))
+    lines = [f"# Understanding evaluation: {split} split", "",
+             f"{total.n} utterances in {len({s.item['locale'] for s in scored})} locales, read on "
+             f"{TODAY:%A %d %B %Y} through `skill.simulator.resolve` (`bench/nlu_eval.py {split}`).", "",
+             "| | n | intent | intent+facts | red-flag recall |", "|---|---:|---:|---:|---:|",
+             total.row("**all**"), ""]
+    for key in ("class", "locale", "context"):
+        lines += [*table(scored, key), ""]
+    if times:
+        lines += [f"Resolution time per utterance: median {1000 * times[len(times) // 2]:.2f} ms, "
+                  f"90th percentile {1000 * times[int(len(times) * 0.9)]:.2f} ms, "
+                  f"slowest {1000 * times[-1]:.2f} ms (model already trained).", ""]
+    if dialogues is not None:
+        from bench.nlu_dialogues import dialogue_lines
+        lines += dialogue_lines(dialogues)
+    return "\n".join(lines) + "\n"
+
+
+def misses(scored: list[Scored]) -> str:
+    out = []
+    for s in scored:
+        if not s.right:
+            item = s.item
+            out.append(f"{item['id']:8} {item['context']:20} want {item['intent']} {labelled(item.get('facts'))}"
+                       f"\n{'':8} got  {s.intent} {s.facts}\n{'':8} {str(item.get('text'))[:160]!r}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("split", choices=SPLITS)
+    parser.add_argument("--misses", action="store_true", help="print every item read wrong")
+    parser.add_argument("--write", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}/nlu-<split>.md")
+    parser.add_argument("--no-conversations", action="store_true", help="single utterances only")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    resolve("warm up", locale="en-US", today=TODAY)
+    warm = time.perf_counter() - started
+    scored = score(utterances(args.split))
+    dialogues = None
+    if not args.no_conversations:
+        from bench.nlu_dialogues import conversations, run_all
+        dialogues = run_all(conversations(args.split))
+    text = summary(args.split, scored, dialogues)
+    print(text)
+    print(f"(first call, loading or training the en-US model: {warm:.1f} s)")
+    if args.misses:
+        print(misses(scored))
+        if dialogues is not None:
+            from bench.nlu_dialogues import dialogue_misses
+            print(dialogue_misses(dialogues))
+    if args.write:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"nlu-{args.split}.md").write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
