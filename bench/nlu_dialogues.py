@@ -123,7 +123,8 @@ def app_factory(folder: Path):
 
     def make():
         return create_app({"INSTANCE_PATH": str(folder / f"app{next(count)}"), "VERIFY_SIGNATURE": False,
-                           "USER_KEY_SECRET": "0123456789abcdef0123456789abcdef", "CONSOLE": False})
+                           "USER_KEY_SECRET": "0123456789abcdef0123456789abcdef", "CONSOLE": False,
+                           "LOG_LEVEL": "ERROR"})
     return make
 
 

@@ -151,17 +151,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}/nlu-<split>.md")
     parser.add_argument("--no-conversations", action="store_true", help="single utterances only")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    resolve("warm up", locale="en-US", today=TODAY)
-    warm = time.perf_counter() - started
-    scored = score(utterances(args.split))
+    items = utterances(args.split)
+    warm = {}
+    for locale in sorted({item["locale"] for item in items}):
+        started = time.perf_counter()
+        resolve("warm up", locale=locale, today=TODAY)
+        warm[locale] = time.perf_counter() - started
+    scored = score(items)
     dialogues = None
     if not args.no_conversations:
         from bench.nlu_dialogues import conversations, run_all
         dialogues = run_all(conversations(args.split))
     text = summary(args.split, scored, dialogues)
     print(text)
-    print(f"(first call, loading or training the en-US model: {warm:.1f} s)")
+    print("first call per locale (loading the cached models, or training them): "
+          + ", ".join(f"{locale} {seconds:.1f} s" for locale, seconds in warm.items()))
     if args.misses:
         print(misses(scored))
         if dialogues is not None:

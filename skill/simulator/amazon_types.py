@@ -77,17 +77,19 @@ class DateReader:
         self.weeks: dict[str, int] = dict(names["weeks"])
         self.weekends: dict[str, int] = dict(names["weekends"])
         self.month_offsets: dict[str, int] = dict(names["month_offsets"])
+        self.counts: dict[str, int] = dict(names["counts"])
         self.modifiers = {**{m: "coming" for m in names["coming"]},
                           **{m: "following" for m in names["following"]},
                           **{m: "previous" for m in names["previous"]}}
         weekday, month = _alternatives(self.weekdays), _alternatives(self.months)
         fixed = [*self.present, *self.days, *self.weeks, *self.weekends, *self.month_offsets]
+        count = rf"(?P<n>\d+|{_alternatives(self.counts)})"
+        units, ago, since = _alternatives(self.units), _alternatives(names["ago"]), _alternatives(names["since"])
         self._grammar = [
             (re.compile(rf"(?P<phrase>{_alternatives(fixed)})"), self._fixed),
-            (re.compile(rf"(?P<n>\d+|a|an|one|two) (?P<unit>{_alternatives(self.units)}) "
-                        rf"(?:{_alternatives(names['ago'])})"), self._ago),
-            (re.compile(rf"(?P<n>\d+|a|an|one|two) (?P<unit>{_alternatives(self.coarse_units)}) "
-                        rf"(?:{_alternatives(names['ago'])})"), self._coarse_ago),
+            (re.compile(rf"{count} (?P<unit>{units}) (?:{ago})"), self._ago),
+            (re.compile(rf"(?:{since}) {count} (?P<unit>{units})"), self._ago),
+            (re.compile(rf"{count} (?P<unit>{_alternatives(self.coarse_units)}) (?:{ago})"), self._coarse_ago),
             (re.compile(rf"(?:(?P<mod>{_alternatives(self.modifiers)}) )?(?P<weekday>{weekday})"),
              self._weekday),
             (re.compile(rf"(?:on )?(?:the )?(?P<day>{_ORDINAL}) (?:of )?(?P<month>{month})"
@@ -138,17 +140,18 @@ class DateReader:
         year, week, _ = (today + timedelta(weeks=offset)).isocalendar()
         return f"{year:04d}-W{week:02d}" + ("-WE" if weekend else "")
 
+    def _count(self, said: str) -> int:
+        return self.counts[said] if said in self.counts else int(said)
+
     def _ago(self, match: re.Match, today: date) -> str | None:
-        count = match["n"]
-        number = 1 if count in ("a", "an", "one") else 2 if count == "two" else int(count)
+        number = self._count(match["n"])
         try:
             return (today - timedelta(days=number * self.units[match["unit"]])).isoformat()
         except (OverflowError, ValueError):  # before year 1: not a date Alexa would send
             return None
 
     def _coarse_ago(self, match: re.Match, today: date) -> str | None:
-        count = match["n"]
-        number = 1 if count in ("a", "an", "one") else 2 if count == "two" else int(count)
+        number = self._count(match["n"])
         if number > 9999:
             return None
         if self.coarse_units[match["unit"]] == "year":

@@ -1,0 +1,140 @@
+"""What the models see of an utterance: its words with values replaced by their type, plus word classes.
+
+An utterance in canonical form (`skill.simulator.text.canonical`) becomes two views:
+
+* words: the words, with every value found in them (a number, a date, a custom slot value or
+  synonym) replaced by its type ("can i go xactivity xdate"), followed by one feature per word
+  class of language.toml that occurs ("k_saddle k_numb");
+* characters: the canonical text itself, for character n-grams (spelling, word endings).
+
+Training examples and utterances go through the same function, so a value the classifier never
+saw in training still reads as its type.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+
+from ..amazon_types import DateReader, NumberReader
+from ..catalogue import Catalogue
+from ..text import canonical
+
+#: Any day serves to find where dates are (not what they are).
+_SOME_DAY = date(2026, 1, 5)
+_PUNCTUATION = re.compile(r"[,.;:!?()\"]+|\s[-\u2013\u2014]+\s")
+
+
+@functools.cache
+def language() -> dict:
+    """skill/simulator/nlu/language.toml, read once."""
+    text = resources.files("skill.simulator.nlu").joinpath("language.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def marker(kind: str) -> str:
+    """The word that stands for a value of slot type `kind` ("AMAZON.DATE" -> "xdate")."""
+    return "x" + kind.rsplit(".", 1)[-1].lower().replace("_", "")
+
+
+class Lexicon:
+    """Phrases -> word classes (language.toml ``[classes]``), found word for word in canonical text."""
+
+    def __init__(self, classes: dict[str, list[str]]) -> None:
+        self.phrases: dict[tuple[str, ...], set[str]] = {}
+        for name, phrases in classes.items():
+            for phrase in phrases:
+                self.phrases.setdefault(tuple(canonical(phrase).split()), set()).add(name)
+        self.longest = max((len(p) for p in self.phrases), default=0)
+
+    def classes(self, words: list[str]) -> list[str]:
+        """The classes of every phrase in `words` (overlaps allowed), sorted, each once."""
+        found: set[str] = set()
+        for i in range(len(words)):
+            for n in range(1, min(self.longest, len(words) - i) + 1):
+                names = self.phrases.get(tuple(words[i:i + n]))
+                if names:
+                    found |= names
+        return sorted(found)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A value found in canonical text: characters [start, end), its slot type, and what it is."""
+
+    start: int
+    end: int
+    kind: str
+    value: str
+    id: str | None = None
+
+
+class Featurizer:
+    """The views of an utterance (see the module docstring), and the values found in it."""
+
+    def __init__(self, catalogue: Catalogue, numbers: NumberReader, dates: DateReader,
+                 lexicon: Lexicon | None = None) -> None:
+        self.catalogue = catalogue
+        self.numbers = numbers
+        self.dates = dates
+        self.lexicon = lexicon or Lexicon(language()["classes"])
+
+    def spans(self, text: str, today: date = _SOME_DAY) -> list[Span]:
+        """Custom values, dates and numbers in `text` (canonical), not overlapping: custom values
+        first, then dates, then numbers, each kept only where nothing found before lies."""
+        found = [Span(f.start, f.end, f.type, text[f.start:f.end], f.id) for f in self.catalogue.find(text)]
+        found += [Span(s.start, s.end, "AMAZON.DATE", s.value) for s in self.dates.find(text, today)]
+        found += [Span(s.start, s.end, "AMAZON.NUMBER", s.value) for s in self.numbers.find(text)]
+        kept: list[Span] = []
+        for span in found:
+            if all(span.end <= k.start or span.start >= k.end for k in kept):
+                kept.append(span)
+        return sorted(kept, key=lambda s: s.start)
+
+    def words(self, text: str, spans: Iterable[Span] | None = None) -> str:
+        """The word view of `text` (canonical)."""
+        spans = self.spans(text) if spans is None else spans
+        pieces, at = [], 0
+        for span in spans:
+            pieces.extend((text[at:span.start], f" {marker(span.kind)} "))
+            at = span.end
+        pieces.append(text[at:])
+        delexicalised = " ".join("".join(pieces).split())
+        classes = self.lexicon.classes(text.split())
+        return " ".join([delexicalised, *(f"k_{name}" for name in classes)]).strip()
+
+    def views(self, texts: Iterable[str]) -> tuple[list[str], list[str]]:
+        """(word views, character views) of canonical texts."""
+        texts = list(texts)
+        return [self.words(t) for t in texts], texts
+
+
+def clauses(raw: str, clause_words: Iterable[str], max_words: int = 40) -> list[str]:
+    """The windows the red-flag spotter reads, in canonical form: the whole utterance (when it is
+    at most `max_words` long), each clause between punctuation, each part of a clause that begins
+    with one of `clause_words` ("and", "but", ...), and each two neighbouring parts."""
+    starters = frozenset(clause_words)
+    windows: list[str] = []
+    whole = canonical(raw)
+    if whole and len(whole.split()) <= max_words:
+        windows.append(whole)
+    pieces = [text for text in map(canonical, _PUNCTUATION.split(raw)) if text]
+    windows.extend(f"{a} {b}" for a, b in zip(pieces, pieces[1:]))
+    for text in pieces:
+        windows.append(text)
+        parts: list[list[str]] = [[]]
+        for word in text.split():
+            if word in starters and parts[-1]:
+                parts.append([])
+            parts[-1].append(word)
+        if len(parts) > 1:
+            joined = [" ".join(p) for p in parts]
+            windows.extend(joined)
+            windows.extend(f"{a} {b}" for a, b in zip(joined, joined[1:]))
+    seen: set[str] = set()
+    return [w for w in windows if not (w in seen or seen.add(w))]

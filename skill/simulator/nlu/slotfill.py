@@ -1,0 +1,203 @@
+"""Which values in an utterance are which facts: the onset, the pain score, the age, an activity, a stretch.
+
+The values are found anywhere in the utterance (`Featurizer.spans`); the words around each say
+which fact it is (language.toml ``[cues]``):
+
+* a date is the onset unless it lies ahead ("tomorrow", "next week"), or it is today's ("today",
+  "tonight", "this weekend") and no word such as "started" or "since" comes before it; "N days
+  ago" (and "since N days", "for N days") is a number of days;
+* a number is an age after "i'm" or before "years old"; a pain score from 0 to 10 next to "out
+  of ten", "it's a", "about", "pain is" ... or when the utterance is little more than the
+  number; any other number ("ten minutes", "six kilos") is no fact;
+* when a value is said twice with "no", "sorry", "wait" or "actually" between ("Friday, no,
+  Thursday"), the last one counts; otherwise the first;
+* custom values (activities, stretches) are the values and synonyms said word for word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from .features import Span, language
+
+DATE, NUMBER = "AMAZON.DATE", "AMAZON.NUMBER"
+#: A number of days said as such: the daysAgo slot.
+_DAYS = re.compile(r"^(?:.* )?(\d+|a|an|one|two|a couple of|a couple|couple of|a few|few) days?(?: .*)?$")
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3,
+           "few": 3}
+#: Today's dates: the onset only after an onset word.
+_PRESENT = re.compile(r"^(?:PRESENT_REF|\d{4}-W\d{2}-WE)$")
+#: Words (besides fillers) an utterance may have and still be "just a number".
+_BARE_EXTRA = 2
+MAX_PAIN = 10
+AGES = range(1, 121)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact found in an utterance: the slot it fills, the value as Alexa sends it, where it was."""
+
+    slot: str
+    value: str
+    start: int
+    kind: str
+    id: str | None = None
+
+
+class Cues:
+    """The cue phrases of language.toml, compiled."""
+
+    def __init__(self) -> None:
+        data = language()
+        cues = data["cues"]
+        self.pain_before = _ends(cues["pain"]["before"])
+        self.pain_after = _starts(cues["pain"]["after"])
+        self.not_pain = _starts(cues["pain"]["not_after"])
+        self.age_before = _ends(cues["age"]["before"])
+        self.age_after = _starts(cues["age"]["after"])
+        self.onset = _anywhere(cues["onset"]["words"])
+        self.corrections = _anywhere(data["clauses"]["corrections"])
+        self.fillers = frozenset(data["fillers"]["words"])
+
+
+def _ends(phrases: Iterable[str]) -> re.Pattern:
+    return re.compile(r"(?:^|\s)(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\s*$")
+
+
+def _starts(phrases: Iterable[str]) -> re.Pattern:
+    return re.compile(r"^\s*(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+
+
+def _anywhere(phrases: Iterable[str]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+
+
+def _pick(found: list[Fact], text: str, cues: Cues) -> Fact | None:
+    """The first fact, or the last when a correction word lies between them."""
+    if not found:
+        return None
+    first, last = found[0], found[-1]
+    if first is not last and cues.corrections.search(text, first.start, last.start):
+        return last
+    return first
+
+
+def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked: bool) -> list[Fact]:
+    """The dates of `spans` that say when the back went (see the module docstring)."""
+    found = []
+    for span in spans:
+        if span.kind != DATE:
+            continue
+        phrase = text[span.start:span.end]
+        days = _DAYS.match(phrase)
+        if days is not None:
+            count = days.group(1)
+            found.append(Fact("daysAgo", str(_COUNTS.get(count, count)), span.start, NUMBER))
+            continue
+        if _ahead(span.value, phrase, today) or _long_ago(span.value, today):
+            continue
+        before = text[max(0, span.start - 40):span.start]
+        if (_PRESENT.match(span.value) or span.value == today.isoformat()) and not asked \
+                and not cues.onset.search(before):
+            continue
+        found.append(Fact("onsetDate", span.value, span.start, DATE))
+    return found
+
+
+def _ahead(value: str, phrase: str, today: date) -> bool:
+    """A day to come that Alexa did not resolve forward by itself (a weekday or a date without a
+    year, which the skill reads as the past): "tomorrow", "next week", "next month"."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        ahead = date.fromisoformat(value) > today
+        return ahead and any(w in phrase.split() for w in ("tomorrow", "next", "after", "coming"))
+    if re.fullmatch(r"\d{4}-W\d{2}(?:-WE)?", value):
+        year, week = int(value[:4]), int(value[6:8])
+        return (year, week) > today.isocalendar()[:2]
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return value > f"{today.year:04d}-{today.month:02d}"
+    return False
+
+
+def _long_ago(value: str, today: date) -> bool:
+    """A year, or a month more than three months back: a history ("cancer 8 years ago"), not an onset."""
+    if re.fullmatch(r"\d{4}", value):
+        return True
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return (today.year * 12 + today.month) - (int(value[:4]) * 12 + int(value[5:])) > 3
+    return False
+
+
+def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) -> list[Fact]:
+    """The numbers of `spans` that are a pain score or an age (see the module docstring)."""
+    found = []
+    skip_ten = set()
+    for span in spans:
+        if span.kind == NUMBER and re.search(r"\bout of\s*$", text[:span.start]):
+            skip_ten.add(span.start)  # the "10" of "6 out of 10"
+    bare = _bare(text, spans, cues)
+    for span in spans:
+        if span.kind != NUMBER or span.start in skip_ten:
+            continue
+        value = _int(span.value)
+        if value is None or cues.not_pain.search(text[span.end:]):
+            continue
+        before, after = text[max(0, span.start - 30):span.start], text[span.end:span.end + 20]
+        if value in AGES and (cues.age_before.search(before) or cues.age_after.search(after)) \
+                and not re.match(r"\s*(?:out of|ish)\b", after):
+            found.append(Fact("age", str(value), span.start, NUMBER))
+        elif (0 <= value <= MAX_PAIN and (bare or asked_pain or cues.pain_before.search(before)
+                                         or cues.pain_after.search(after))) \
+                or re.search(r"\b(?:pain|level|score) (?:is |of |at )?(?:about |like |around )?$", before):
+            found.append(Fact("painLevel", str(value), span.start, NUMBER))
+    return found
+
+
+def _int(value: str) -> int | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _bare(text: str, spans: list[Span], cues: Cues) -> bool:
+    """The utterance is one number and a few other words ("eh, 4 ish", "6 please")."""
+    numbers = [s for s in spans if s.kind == NUMBER]
+    if len(numbers) != 1:
+        return False
+    rest = (text[:numbers[0].start] + " " + text[numbers[0].end:]).split()
+    return len([w for w in rest if w not in cues.fillers]) <= _BARE_EXTRA
+
+
+def custom_facts(spans: list[Span], slot_types: Mapping[str, str]) -> list[Fact]:
+    """Custom values said word for word, for the slots of their type."""
+    by_type = {kind: name for name, kind in slot_types.items() if not kind.startswith("AMAZON.")}
+    return [Fact(by_type[s.kind], s.value, s.start, s.kind, s.id) for s in spans if s.kind in by_type]
+
+
+def facts(text: str, spans: list[Span], slot_types: Mapping[str, str], today: date, cues: Cues, *,
+          elicited: str | None = None) -> dict[str, Fact]:
+    """The facts of `text` for an intent with `slot_types` (name -> type), by slot name.
+
+    :param elicited: the slot the skill just asked for, if any (its answer may be a bare value).
+    """
+    onset = _pick(onset_facts(text, spans, today, cues, asked=elicited in ("onsetDate", "daysAgo")), text, cues)
+    numbers = number_facts(text, spans, cues, asked_pain=elicited == "painLevel")
+    pain = [f for f in numbers if f.slot == "painLevel"]
+    chosen: dict[str, Fact] = {}
+    if onset is not None:
+        if onset.slot not in slot_types and "onsetDate" in slot_types and onset.slot == "daysAgo":
+            onset = None  # an intent without daysAgo: Alexa would hear "N days ago" as a date
+        if onset is not None and onset.slot in slot_types:
+            chosen[onset.slot] = onset
+    if pain and "painLevel" in slot_types:
+        chosen["painLevel"] = pain[-1] if len(pain) > 1 else pain[0]
+    age = next((f for f in numbers if f.slot == "age"), None)
+    if age is not None and "age" in slot_types:
+        chosen["age"] = age
+    for fact in custom_facts(spans, slot_types):
+        chosen.setdefault(fact.slot, fact)
+    return chosen

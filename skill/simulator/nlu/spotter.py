@@ -1,0 +1,78 @@
+"""The red-flag spotter: does any part of an utterance name a symptom, or call for help now?
+
+Read before anything else, in every state: a symptom or an emergency named anywhere in what was
+said outranks the intent of the rest of it and any number or date in it (so "it's a 10 and my
+chest is tight" is chest pain, not pain 10, and "call 911" is never a pain score of 911).
+
+The utterance is cut into windows (`features.clauses`: the whole of it, each clause, each two
+neighbouring clauses), the trained spotter ranks each window's labels (a symptom id,
+``EMERGENCY``, or ``NONE``), and the most probable label other than NONE over all windows wins
+when it is probable enough. The emergency numbers of language.toml, heard anywhere, are an
+emergency whatever the model says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import canonical
+from .classifier import TextClassifier
+from .examples import EMERGENCY, NONE
+from .features import Featurizer, clauses, language
+
+#: The least probability of a symptom in its best window for it to count, and of an emergency.
+SYMPTOM_FLOOR = 0.5
+EMERGENCY_FLOOR = 0.6
+#: Windows read at most (a very long utterance: the first ones).
+MAX_WINDOWS = 80
+
+
+@dataclass(frozen=True)
+class Spotted:
+    """What the spotter found: a symptom id or EMERGENCY, how sure, and in which window."""
+
+    label: str
+    probability: float
+    window: str
+
+    @property
+    def emergency(self) -> bool:
+        return self.label == EMERGENCY
+
+
+class Spotter:
+    def __init__(self, model: TextClassifier, featurizer: Featurizer) -> None:
+        self.model = model
+        self.featurizer = featurizer
+        data = language()
+        self.starters = data["clauses"]["starters"]
+        numbers = sorted(data["emergency"]["numbers"], key=len, reverse=True)
+        self.numbers = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(n) for n in numbers) + r")(?![\d.])")
+
+    def spot(self, raw: str) -> Spotted | None:
+        """The red flag or emergency `raw` names, or None."""
+        said = canonical(raw)
+        match = self.numbers.search(said)
+        if match:
+            return Spotted(EMERGENCY, 1.0, match.group())
+        windows = clauses(raw, self.starters)[:MAX_WINDOWS]
+        if not windows:
+            return None
+        best: Spotted | None = None
+        for window, ranked in zip(windows, self.model.rank(*self.featurizer.views(windows))):
+            for label, probability in zip(ranked.labels, ranked.probabilities):
+                if label == NONE:
+                    continue
+                floor = EMERGENCY_FLOOR if label == EMERGENCY else SYMPTOM_FLOOR
+                if probability >= floor and (best is None or _outranks(label, probability, best)):
+                    best = Spotted(label, probability, window)
+                break  # only the best label other than NONE of each window
+        return best
+
+
+def _outranks(label: str, probability: float, best: Spotted) -> bool:
+    """An emergency outranks any symptom; otherwise the more probable wins."""
+    if (label == EMERGENCY) != best.emergency:
+        return label == EMERGENCY
+    return probability > best.probability

@@ -1,0 +1,100 @@
+"""The trained models of one interaction model, trained on first use and cached on disk.
+
+The cache key is a SHA-256 of everything training reads: the interaction model, builtins.toml,
+language.toml, the source of the modules that make examples and features and train, and the
+versions of Python and scikit-learn. A changed sample, synonym or line of code trains afresh;
+an unchanged one loads in a fraction of a second. The cache folder is ``BACKCOACH_NLU_CACHE``,
+else ``$XDG_CACHE_HOME/backcoach/nlu`` (``~/.cache/backcoach/nlu``); when it cannot be written,
+the models are kept in memory only. The files hold no utterance, only what the model's samples
+taught.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import sklearn
+
+from .classifier import TextClassifier
+from .examples import intent_examples, spotter_examples
+from .features import Featurizer
+
+#: Bumped when the pickled layout changes.
+FORMAT = 1
+_SOURCES = ("classifier.py", "examples.py", "features.py", "trained.py", "language.toml")
+
+
+@dataclass
+class Trained:
+    """The intent classifier and the red-flag spotter of one interaction model."""
+
+    intents: TextClassifier
+    spotter: TextClassifier
+    seconds: float = 0.0
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("BACKCOACH_NLU_CACHE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "backcoach" / "nlu"
+
+
+def key(model: Mapping, builtins: Mapping) -> str:
+    """The content hash of everything training reads (see the module docstring)."""
+    digest = hashlib.sha256()
+    digest.update(f"{FORMAT} {sys.version_info[:2]} {sklearn.__version__}".encode())
+    digest.update(json.dumps(model, sort_keys=True).encode())
+    digest.update(json.dumps(builtins, sort_keys=True).encode())
+    package = resources.files("skill.simulator.nlu")
+    for name in _SOURCES:
+        digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
+def train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
+    """Train both models on the examples of `model` (a few seconds)."""
+    started = time.perf_counter()
+    models = []
+    for examples in (intent_examples(model, builtins), spotter_examples(model, builtins)):
+        texts = [text for text, _ in examples]
+        words, chars = featurizer.views(texts)
+        models.append(TextClassifier().fit(words, chars, [label for _, label in examples]))
+    return Trained(*models, seconds=time.perf_counter() - started)
+
+
+def load_or_train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
+    """The cached models of `model`, trained and cached first when there are none."""
+    path = cache_dir() / f"{key(model, builtins)}.pickle"
+    try:
+        with path.open("rb") as file:
+            found = pickle.load(file)  # noqa: S301 - our own cache, written below, in the user's folder
+        if isinstance(found, Trained):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    trained = train(model, builtins, featurizer)
+    _save(path, trained)
+    return trained
+
+
+def _save(path: Path, trained: Trained) -> None:
+    """Write atomically (a temporary file renamed), so two processes never read half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as file:
+            pickle.dump(trained, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(file.name, path)
+    except OSError:
+        pass  # a read-only cache: the models live in memory only
