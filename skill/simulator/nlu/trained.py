@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 import sklearn
+from threadpoolctl import threadpool_limits
 
 from .classifier import TextClassifier
 from .examples import intent_examples, spotter_examples
@@ -67,10 +68,11 @@ def train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
     """Train both models on the examples of `model` (a few seconds)."""
     started = time.perf_counter()
     models = []
-    for examples in (intent_examples(model, builtins), spotter_examples(model, builtins)):
-        texts = [text for text, _ in examples]
-        words, chars = featurizer.views(texts)
-        models.append(TextClassifier().fit(words, chars, [label for _, label in examples]))
+    with threadpool_limits(limits=1):  # one core: small matrices, and the machine may be shared
+        for examples in (intent_examples(model, builtins), spotter_examples(model, builtins)):
+            texts = [text for text, _ in examples]
+            words, chars = featurizer.views(texts)
+            models.append(TextClassifier().fit(words, chars, [label for _, label in examples]))
     return Trained(*models, seconds=time.perf_counter() - started)
 
 
