@@ -176,7 +176,7 @@ class Resolver:
             elicit = None
         spotted = self.spotter.spot(raw)
         if spotted is not None:
-            return self._red_flag(text, said, spotted, today)
+            return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
         if len(said.split()) > MAX_WORDS:
             return self._fallback(text)
         if said in self.exact and elicit is None:
@@ -204,15 +204,15 @@ class Resolver:
         filled = tuple(Filled(name, f.value, types[name], f.id) for name, f in found.items() if name in types)
         return Resolution(text, intent, (*extra, *filled), self._names(intent), round(confidence, 3), how, sample)
 
-    def _red_flag(self, text: str, said: str, spotted: Spotted, today: date) -> Resolution:
+    def _red_flag(self, text: str, said: str, spotted: Spotted, today: date, elicited: str | None) -> Resolution:
         """An emergency, or ReportSymptomIntent with the symptom and the other facts said."""
         if spotted.emergency or SYMPTOM_INTENT not in self.slot_types:
             intent = EMERGENCY if EMERGENCY in self.slot_types else FALLBACK
             return Resolution(text, intent, (), self._names(intent), round(spotted.probability, 3), "red flag",
                               spotted.window)
         types = self.slot_types[SYMPTOM_INTENT]
-        found = facts(said, self.featurizer.spans(said, today), types, today, self.cues)
-        found.pop("symptom", None)
+        found = facts(said, self.featurizer.spans(said, today), types, today, self.cues, elicited=elicited,
+                      strict=True, custom=False)
         symptom = tuple(Filled(name, spotted.window, kind, spotted.label) for name, kind in types.items()
                         if kind == "SYMPTOM")[:1]
         return self._resolution(text, SYMPTOM_INTENT, found, spotted.probability, "red flag", spotted.window, symptom)
@@ -221,7 +221,7 @@ class Resolver:
         """The elicited intent with the slot's value, when the utterance answers the question."""
         intent, slot = elicit
         types = self.slot_types[intent]
-        found = facts(said, spans, types, today, self.cues, elicited=slot)
+        found = facts(said, spans, types, today, self.cues, elicited=slot, custom=False)
         wanted = ("onsetDate", "daysAgo") if slot in ("onsetDate", "daysAgo") else (slot,)
         if not any(name in found for name in wanted):
             return None
@@ -239,7 +239,7 @@ class Resolver:
             if first is not None:
                 intent = next((i for i in FACT_INTENTS if first.slot in self.slot_types.get(i, {})), intent)
             return self._resolution(text, intent, found, confidence, "classifier")
-        found = facts(said, spans, types, today, self.cues)
+        found = facts(said, spans, types, today, self.cues, strict=intent not in FACT_INTENTS)
         extra: tuple[Filled, ...] = ()
         if "symptom" in types and "symptom" not in found and "age" not in found:
             phrase = _after_carrier(said, self.carriers)

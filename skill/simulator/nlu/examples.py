@@ -102,7 +102,8 @@ def spotter_examples(model: Mapping, builtins: Mapping, seed: int = 17) -> list[
             continue
         label = EMERGENCY if intent == EMERGENCY_INTENT else NONE
         examples += [(text, label) for text in _filled(sample, types, filler)]
-    examples += [(canonical(text), NONE) for text in language()["fallback"]["phrases"]]
+    examples += [(canonical(text), NONE) for text in (*language()["fallback"]["phrases"],
+                                                       *language()["spotter"]["none"])]
     for kind in lm.get("types", []):
         if kind["name"] != SYMPTOM_TYPE:
             continue

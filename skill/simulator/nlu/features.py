@@ -114,10 +114,12 @@ class Featurizer:
         return [self.words(t) for t in texts], texts
 
 
-def clauses(raw: str, clause_words: Iterable[str], max_words: int = 40) -> list[str]:
+def clauses(raw: str, clause_words: Iterable[str], max_words: int = 45, min_words: int = 3) -> list[str]:
     """The windows the red-flag spotter reads, in canonical form: the whole utterance (when it is
-    at most `max_words` long), each clause between punctuation, each part of a clause that begins
-    with one of `clause_words` ("and", "but", ...), and each two neighbouring parts."""
+    at most `max_words` long), each two neighbouring clauses between punctuation and each clause,
+    each part of a clause that begins with one of `clause_words` ("and", "but", ...) and each two
+    neighbouring parts. Parts of fewer than `min_words` words (the clause word aside) are too
+    short to say anything on their own; they are read with their neighbours."""
     starters = frozenset(clause_words)
     windows: list[str] = []
     whole = canonical(raw)
@@ -126,7 +128,8 @@ def clauses(raw: str, clause_words: Iterable[str], max_words: int = 40) -> list[
     pieces = [text for text in map(canonical, _PUNCTUATION.split(raw)) if text]
     windows.extend(f"{a} {b}" for a, b in zip(pieces, pieces[1:]))
     for text in pieces:
-        windows.append(text)
+        if len(text.split()) >= min_words:
+            windows.append(text)
         parts: list[list[str]] = [[]]
         for word in text.split():
             if word in starters and parts[-1]:
@@ -134,7 +137,7 @@ def clauses(raw: str, clause_words: Iterable[str], max_words: int = 40) -> list[
             parts[-1].append(word)
         if len(parts) > 1:
             joined = [" ".join(p) for p in parts]
-            windows.extend(joined)
+            windows.extend(j for j, p in zip(joined, parts) if len(p) - (p[0] in starters) >= min_words)
             windows.extend(f"{a} {b}" for a, b in zip(joined, joined[1:]))
     seen: set[str] = set()
     return [w for w in windows if not (w in seen or seen.add(w))]

@@ -85,9 +85,16 @@ def _pick(found: list[Fact], text: str, cues: Cues) -> Fact | None:
     return first
 
 
-def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked: bool) -> list[Fact]:
-    """The dates of `spans` that say when the back went (see the module docstring)."""
+def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked: bool,
+                strict: bool = False) -> list[Fact]:
+    """The dates of `spans` that say when the back went (see the module docstring).
+
+    :param asked: the onset was just asked for: any date that is not ahead is the answer.
+    :param strict: the intent is a question or a symptom ("can I run, I fell last night"): a date
+        is the onset only after an onset word or at the start of the utterance.
+    """
     found = []
+    opening = _opening(text, cues)
     for span in spans:
         if span.kind != DATE:
             continue
@@ -100,11 +107,24 @@ def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked:
         if _ahead(span.value, phrase, today) or _long_ago(span.value, today):
             continue
         before = text[max(0, span.start - 40):span.start]
-        if (_PRESENT.match(span.value) or span.value == today.isoformat()) and not asked \
-                and not cues.onset.search(before):
+        cued = bool(cues.onset.search(before))
+        if span.value == "PRESENT_REF" and not asked and not cues.onset.search(" ".join(before.split()[-3:])):
+            continue  # "now" is the onset only right after "started", "happened" ...
+        present = _PRESENT.match(span.value) or span.value == today.isoformat()
+        if not asked and not cued and (present or (strict and span.start > opening)):
             continue
         found.append(Fact("onsetDate", span.value, span.start, DATE))
     return found
+
+
+def _opening(text: str, cues: Cues) -> int:
+    """Where the first word that is not a filler starts: a value there opens the utterance."""
+    at = 0
+    for word in text.split():
+        if word not in cues.fillers:
+            return at
+        at += len(word) + 1
+    return at
 
 
 def _ahead(value: str, phrase: str, today: date) -> bool:
@@ -138,18 +158,19 @@ def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) 
         if span.kind == NUMBER and re.search(r"\bout of\s*$", text[:span.start]):
             skip_ten.add(span.start)  # the "10" of "6 out of 10"
     bare = _bare(text, spans, cues)
+    opening = _opening(text, cues)
     for span in spans:
         if span.kind != NUMBER or span.start in skip_ten:
             continue
         value = _int(span.value)
-        if value is None or cues.not_pain.search(text[span.end:]):
+        if value is None or cues.not_pain.search(text[span.end:]) or re.match(r"\s*am\b(?! i\b)", text[span.end:]):
             continue
         before, after = text[max(0, span.start - 30):span.start], text[span.end:span.end + 20]
         if value in AGES and (cues.age_before.search(before) or cues.age_after.search(after)) \
                 and not re.match(r"\s*(?:out of|ish)\b", after):
             found.append(Fact("age", str(value), span.start, NUMBER))
-        elif (0 <= value <= MAX_PAIN and (bare or asked_pain or cues.pain_before.search(before)
-                                         or cues.pain_after.search(after))) \
+        elif (0 <= value <= MAX_PAIN and (bare or asked_pain or span.start == opening
+                                         or cues.pain_before.search(before) or cues.pain_after.search(after))) \
                 or re.search(r"\b(?:pain|level|score) (?:is |of |at )?(?:about |like |around )?$", before):
             found.append(Fact("painLevel", str(value), span.start, NUMBER))
     return found
@@ -179,12 +200,15 @@ def custom_facts(spans: list[Span], slot_types: Mapping[str, str]) -> list[Fact]
 
 
 def facts(text: str, spans: list[Span], slot_types: Mapping[str, str], today: date, cues: Cues, *,
-          elicited: str | None = None) -> dict[str, Fact]:
+          elicited: str | None = None, strict: bool = False, custom: bool = True) -> dict[str, Fact]:
     """The facts of `text` for an intent with `slot_types` (name -> type), by slot name.
 
     :param elicited: the slot the skill just asked for, if any (its answer may be a bare value).
+    :param strict: dates need an onset word (see `onset_facts`).
+    :param custom: also custom values (activities, stretches).
     """
-    onset = _pick(onset_facts(text, spans, today, cues, asked=elicited in ("onsetDate", "daysAgo")), text, cues)
+    asked = elicited in ("onsetDate", "daysAgo")
+    onset = _pick(onset_facts(text, spans, today, cues, asked=asked, strict=strict), text, cues)
     numbers = number_facts(text, spans, cues, asked_pain=elicited == "painLevel")
     pain = [f for f in numbers if f.slot == "painLevel"]
     chosen: dict[str, Fact] = {}
@@ -198,6 +222,6 @@ def facts(text: str, spans: list[Span], slot_types: Mapping[str, str], today: da
     age = next((f for f in numbers if f.slot == "age"), None)
     if age is not None and "age" in slot_types:
         chosen["age"] = age
-    for fact in custom_facts(spans, slot_types):
+    for fact in custom_facts(spans, slot_types) if custom else ():
         chosen.setdefault(fact.slot, fact)
     return chosen
