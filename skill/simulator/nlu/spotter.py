@@ -7,7 +7,9 @@ chest is tight" is chest pain, not pain 10, and "call 911" is never a pain score
 The utterance is cut into windows (`features.clauses`: the whole of it, each clause, each two
 neighbouring clauses), the trained spotter ranks each window's labels (a symptom id,
 ``EMERGENCY``, or ``NONE``), and the most probable label other than NONE over all windows wins
-when it is probable enough. The emergency numbers of language.toml, heard anywhere, are an
+when it is probable enough. A call for help is a sentence of its own ("I can't move, help"):
+EMERGENCY counts in the whole utterance and in clauses between punctuation, not in a part of a
+clause ("my brother was meant to come and help"). The emergency numbers of language.toml, heard anywhere, are an
 emergency whatever the model says.
 """
 
@@ -60,9 +62,10 @@ class Spotter:
         if not windows:
             return None
         best: Spotted | None = None
-        for window, ranked in zip(windows, self.model.rank(*self.featurizer.views(windows))):
+        texts = [text for text, _ in windows]
+        for (window, sentence), ranked in zip(windows, self.model.rank(*self.featurizer.views(texts, custom=False))):
             for label, probability in zip(ranked.labels, ranked.probabilities):
-                if label == NONE:
+                if label == NONE or (label == EMERGENCY and not sentence):
                     continue
                 floor = EMERGENCY_FLOOR if label == EMERGENCY else SYMPTOM_FLOOR
                 if probability >= floor and (best is None or _outranks(label, probability, best)):

@@ -69,9 +69,9 @@ def train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
     started = time.perf_counter()
     models = []
     with threadpool_limits(limits=1):  # one core: small matrices, and the machine may be shared
-        for examples in (intent_examples(model, builtins), spotter_examples(model, builtins)):
+        for examples, custom in ((intent_examples(model, builtins), True), (spotter_examples(model, builtins), False)):
             texts = [text for text, _ in examples]
-            words, chars = featurizer.views(texts)
+            words, chars = featurizer.views(texts, custom=custom)
             models.append(TextClassifier().fit(words, chars, [label for _, label in examples]))
     return Trained(*models, seconds=time.perf_counter() - started)
 
