@@ -9,6 +9,9 @@ gunicorn with deploy/gunicorn.conf.py); nothing leaves it. To compare with anoth
 this same file from a checkout of that commit (`git archive <commit> | tar -x -C /tmp/before`,
 copy this file into /tmp/before/bench/, run it there with this checkout's .venv python).
 
+outage      PostgreSQL stopped for 6 s while 8 users step through their routines ("next", one
+            session each, under gunicorn): advances the skill acknowledged (said nothing of a
+            failed save) against the increments the database holds afterwards
 frozen      PostgreSQL frozen with SIGSTOP for 15 s while 10 requests (one every 1.5 s) reach
             gunicorn (1 worker of 4 threads, BACKCOACH_DB_TIMEOUT at its default of 2 s)
 plugin      a third-party plugin sleeping 20 s in a case hook: time to the emergency answer (red
@@ -24,6 +27,7 @@ slowloris   gunicorn alone (no nginx; 1 worker of 4 threads) while 6, then 24, c
 from __future__ import annotations
 
 import argparse
+import html
 import importlib
 import json
 import os
@@ -39,6 +43,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +56,7 @@ from skill.simulator import envelopes as env  # noqa: E402
 SECRET = "fa" * 32
 BLADDER = env.slot("symptom", "i can't control my bladder", resolved_id="bladder_control_loss",
                    slot_type="SYMPTOM")
-SCENARIOS = ("frozen", "plugin", "nested", "numbers", "slowloris")
+SCENARIOS = ("outage", "frozen", "plugin", "nested", "numbers", "slowloris")
 HTTP_TIMEOUT = 60.0
 
 
@@ -80,7 +85,7 @@ def speech_of(body: dict) -> str:
     ssml = body.get("response", {}).get("outputSpeech", {}).get("ssml", "")
     text = " ".join(ssml.replace("<", " <").replace(">", "> ").split())
     words = [w for w in text.split() if not (w.startswith("<") or w.endswith(">"))]
-    return " ".join(words) or body.get("error", "")
+    return html.unescape(" ".join(words)) or body.get("error", "")
 
 
 def post(url: str, body: bytes, timeout: float = HTTP_TIMEOUT) -> tuple[int, dict, float]:
@@ -130,6 +135,94 @@ def timed_threads(jobs: list, start_offsets: list[float]) -> list:
     for thread in threads:
         thread.join()
     return results
+
+
+# --- database outage: acknowledged but unsaved ----------------------------------------------------
+
+ROUTINE = ["diaphragmatic_breathing", "pelvic_tilt", "knee_to_chest", "cat_cow", "bridge", "knee_rolls",
+           "double_knee_to_chest"]
+LONG_ROUTINE = ROUTINE * 40
+PACE = 0.05  # seconds between one user's requests: 16 s of them never finish LONG_ROUTINE
+NOT_SAVED = "couldn't save"
+
+
+def stepping(url: str, user: str, until: float, counts: dict) -> None:
+    """One user's session: "next" every PACE seconds until `until`, through a routine too long
+    to finish meanwhile.
+
+    Every "next" counts a stretch in the user's stored stats; an answer that does not say the
+    save failed tells the user their place is saved (acknowledged)."""
+    case = {"onset": (date.today() - timedelta(days=9)).isoformat(), "pain": 2, "screened": True}
+    attributes = {"case": case, "tz": "UTC", "routine": {"ids": LONG_ROUTINE, "i": 0}}
+    while time.monotonic() < until:
+        started = time.monotonic()
+        status, body, _ = post(url, envelope(env.intent_request("AMAZON.NextIntent"), user, attributes),
+                               timeout=10)
+        if status != 200 or "Stretch" not in speech_of(body):
+            counts["failed"] += 1
+        else:
+            attributes = body.get("sessionAttributes") or attributes
+            counts["not saved, said so" if NOT_SAVED in speech_of(body) else "acknowledged"] += 1
+        time.sleep(max(0.0, started + PACE - time.monotonic()))
+
+
+def stored_stretches(db_url: str, user: str) -> int:
+    import psycopg
+    from skill.backends.persistence import user_key
+
+    with psycopg.connect(db_url, autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute("SELECT attributes FROM user_state WHERE user_key = %s",
+                           (user_key(f"amzn1.ask.account.FAULTS{user}", bytes.fromhex(SECRET)),)).fetchone()
+    return json.loads(row[0]).get("stats", {}).get("stretches", 0) if row else 0
+
+
+def durable(db_url: str) -> None:
+    """Commits that survive a crash: the throwaway server runs with synchronous_commit off (fast
+    tests), which loses the last commits on an immediate stop, a loss no client could see."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'ALTER DATABASE "{db_url.rsplit("/", 1)[1]}" SET synchronous_commit = on')
+
+
+def outage(work: Path) -> dict:
+    from postgres_server import PostgresServer
+
+    pg = PostgresServer.launch()
+    server = None
+    users = [f"O{n}" for n in range(8)]
+    try:
+        db_url = pg.create_database()
+        durable(db_url)
+        server = start_server({"BACKCOACH_DATABASE_URL": db_url, "BACKCOACH_INSTANCE_PATH": str(work / "outage")},
+                              work / "outage.log")
+        alexa = f"{server.url}/alexa"
+        before = {user: stored_stretches(db_url, user) for user in users}
+        counts = {user: dict.fromkeys(("acknowledged", "not saved, said so", "failed"), 0) for user in users}
+        until = time.monotonic() + 16
+        threads = [threading.Thread(target=stepping, args=(alexa, user, until, counts[user])) for user in users]
+        for thread in threads:
+            thread.start()
+        time.sleep(4)
+        pg.stop("immediate")
+        time.sleep(6)
+        pg.start()
+        for thread in threads:
+            thread.join()
+        stored = {user: stored_stretches(db_url, user) - before[user] for user in users}
+    finally:
+        if server is not None:
+            server.stop()
+        pg.destroy()
+    total = {key: sum(c[key] for c in counts.values()) for key in ("acknowledged", "not saved, said so", "failed")}
+    return {
+        **total,
+        "stored": sum(stored.values()),
+        # An advance the user was told was saved, whose stats increment the database never got.
+        "acknowledged_but_unsaved": sum(max(0, counts[u]["acknowledged"] - stored[u]) for u in users),
+        # A save the client gave up on (and said so) that the server applied all the same.
+        "said_not_saved_but_stored": sum(max(0, stored[u] - counts[u]["acknowledged"]) for u in users),
+    }
 
 
 # --- frozen database ------------------------------------------------------------------------------

@@ -194,3 +194,16 @@ def test_make_test_ca_writes_what_sign_with_reads(tmp_path):
     assert read_authority(tmp_path / "ca").sign(b"{}")
     with pytest.raises(ValueError):
         read_authority(tmp_path / "nowhere")
+
+
+def test_chat_trace_of_a_resumed_routine_says_it_was_chosen_in_an_earlier_session(tmp_path, capsys):
+    """Issue 18: a resumed routine beside this session's empty case must not look like a routine
+    chosen on "rest, onset unknown"."""
+    from skill.simulator.device import RESUMED_NOTE
+    script = tmp_path / "turns.txt"
+    script.write_text("guide me through a stretch\nit started 4 days ago\ntwo\nno\nstop\n:new\nresume my stretches\n")
+    assert main(["chat", "--script", str(script), "--db", str(tmp_path / "chat.sqlite3"), "--trace"]) == 0
+    out = capsys.readouterr().out
+    before, _, after = out.partition("you> resume my stretches")
+    assert "Stretch 1 of" in before and RESUMED_NOTE not in before
+    assert "Stretch 1 of" in after and RESUMED_NOTE in after

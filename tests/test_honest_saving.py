@@ -107,3 +107,23 @@ def test_a_launch_while_the_database_is_unreachable_says_so(make_app, tmp_path):
     app = make_app(DATABASE_URL=f"sqlite:///{blocker}/db.sqlite3", DB_TIMEOUT=0.2)
     launch = Echo(app.test_client()).launch()
     assert "I can't reach your saved stretches right now." in launch.speech and launch.speech.endswith("?")
+
+
+def test_a_routine_finished_during_an_outage_is_not_offered_again_afterwards(app):
+    """The profile could not even be loaded (the store backs off after the first failure): the
+    finished routine's cleared place is kept in the session and stored once the database is back."""
+    url = app.config["DATABASE_URL"]
+    device = Echo(app.test_client())
+    start_routine(device)
+    assert place(url, device) == 0
+    with locked(url):
+        for _ in range(12):
+            turn = device.say_intent("AMAZON.NextIntent")
+            if "routine done" in turn.speech:
+                break
+        assert "routine done" in turn.speech and "couldn't save" in turn.speech
+    assert place(url, device) == 0, "nothing was stored during the outage"
+    device.say_intent("AMAZON.NoIntent")  # "anything else?" - no: this turn stores the cleared place
+    assert place(url, device) is None
+    device.end_session()
+    assert "You stopped at" not in device.launch().speech

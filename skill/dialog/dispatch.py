@@ -38,7 +38,7 @@ from ask_sdk_runtime.dispatch_components.request_components import AbstractReque
 from ..backends.store import ConcurrentUpdate, DeletionFailed, StoreUnavailable
 from ..voice.ssml import Speech
 from ..voice.texts import texts
-from . import facts, safety, session, stretching
+from . import facts, questions, safety, session, stretching
 from .query import route_of
 from .turn import Reply, RequestContext, Turn
 
@@ -57,6 +57,7 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     (INTENT, "ReportSymptomIntent"): facts.take_facts,
     (INTENT, "SeeDoctorIntent"): facts.see_doctor,
     (INTENT, "ReliefTipsIntent"): facts.relief_tips,
+    **{(INTENT, intent): questions.answer_question for intent in questions.TOPICS},
     (INTENT, "StartStretchIntent"): stretching.start_stretch,
     (INTENT, "ListStretchesIntent"): stretching.list_stretches,
     (INTENT, "AMAZON.NextIntent"): stretching.next_,

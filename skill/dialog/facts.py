@@ -58,7 +58,7 @@ def take_facts(t: Turn) -> Reply:
     if onset is not None:
         if onset.ok and onset.value != t.conv.onset:  # Alexa re-sends filled slots: ack new facts only
             t.conv.onset = onset.value
-            ack.say(tx.line("facts.onset_noted", days_phrase=_days_phrase(t, t.days_since_onset())))
+            ack.say(tx.line("facts.onset_noted", days_phrase=days_phrase(t, t.days_since_onset())))
         elif not onset.ok:
             problem = ("onset", tx.line(f"ask.onset_{onset.problem}"))
     pain = t.query.slot("painLevel")
@@ -89,7 +89,7 @@ def _onset(t: Turn) -> Parsed | None:
     return None
 
 
-def _days_phrase(t: Turn, days: int | None) -> str:
+def days_phrase(t: Turn, days: int | None) -> str:
     if days == 0:
         return t.texts.line("facts.onset_today")
     if days == 1:

@@ -82,6 +82,14 @@ def disclaimer_first(t: Turn, speech: Speech, *, after: bool = False) -> Speech:
     return speech.say(line) if after else Speech(line).extend(speech)
 
 
+def short_safety_line(t: Turn) -> Speech:
+    """The locale's short emergency line, the first time this session it is needed."""
+    if t.conv.flag("safety_short"):
+        return Speech()
+    t.conv.set_flag("safety_short")
+    return Speech(t.texts.line("safety.short"))
+
+
 def emergency_help(t: Turn) -> Reply:
     """ "Call an ambulance", "I've fallen and can't get up": the number, what to tell them, at once."""
     tx = t.texts

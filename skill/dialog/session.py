@@ -10,6 +10,7 @@ import logging
 
 from ..backends.store import DeletionFailed, StoreUnavailable
 from ..voice.ssml import Speech
+from .safety import short_safety_line
 from .state import MAX_MISSES
 from .turn import Reply, Turn, anything_else, ask, tell
 
@@ -97,15 +98,7 @@ def fallback(t: Turn) -> Reply:
         return tell(Speech(tx.line("fallback.give_up"), tx.line("safety.short")), outcome="gave up")
     hint = tx.line("fallback.routine_hint" if t.conv.routine else "fallback.hint")
     question = tx.line("fallback.question")
-    return ask(Speech(tx.line("fallback.first"), hint, question), _safety_line(t).say(hint), outcome="fallback")
-
-
-def _safety_line(t: Turn) -> Speech:
-    """The locale's short emergency line, the first time this session it is needed."""
-    if t.conv.flag("safety_short"):
-        return Speech()
-    t.conv.set_flag("safety_short")
-    return Speech(t.texts.line("safety.short"))
+    return ask(Speech(tx.line("fallback.first"), hint, question), short_safety_line(t).say(hint), outcome="fallback")
 
 
 def session_ended(t: Turn) -> Reply:

@@ -245,6 +245,7 @@ class Profile:
         self.attrs = attributes
         self.available = available
         self._loaded_place = self.place()
+        self._place_set = False
 
     def place(self) -> dict:
         """The saved routine and its day, as stored (for keeping it in the session when a save fails)."""
@@ -252,8 +253,10 @@ class Profile:
 
     @property
     def place_changed(self) -> bool:
-        """The saved place differs from what was loaded (so this turn must save it)."""
-        return self.place() != self._loaded_place
+        """The saved place differs from what was loaded (so this turn must save it). When the
+        profile could not be loaded, any place this turn set counts: what is stored is unknown
+        (a routine finished during an outage must not be offered again afterwards)."""
+        return self.place() != self._loaded_place or (self._place_set and not self.available)
 
     def restore_place(self, place: dict) -> None:
         """Put back a place a failed save left in the session."""
@@ -277,6 +280,7 @@ class Profile:
 
     @progress.setter
     def progress(self, routine: Routine | None) -> None:
+        self._place_set = True
         if routine is None or routine.finished:
             self.attrs.pop("progress", None)
             self.attrs.pop("progress_on", None)

@@ -103,6 +103,11 @@ def segments(ssml: str) -> list[tuple[str, int]]:
     return [*pieces, (tail, 0)] if tail else pieces
 
 
+#: The trace of a routine resumed in a new session: what it was chosen on is not this session's case.
+RESUMED_NOTE = ("routine: resumed from an earlier session and chosen there, on that session's case "
+                "(health facts live in the session only); below: this session's case")
+
+
 def session_assessment(attributes: Mapping, today: date, rules: RuleSet) -> Assessment:
     """The rules' assessment of the case that session attributes hold, as the skill rebuilds it.
 
@@ -306,4 +311,9 @@ class Device:
         if self._rules is None:
             from rules import default_rules
             self._rules = default_rules()
-        return session_assessment(answer.get("sessionAttributes") or {}, self.today(), self._rules).explain()
+        attributes = answer.get("sessionAttributes") or {}
+        explained = session_assessment(attributes, self.today(), self._rules).explain()
+        conv = Conversation(dict(attributes))
+        if conv.routine is not None and conv.onset is None:  # resumed: this session never heard the case
+            return (f"{RESUMED_NOTE}\n{explained}")
+        return explained

@@ -8,7 +8,7 @@ what is fine today, what to avoid and when the next step opens come from the plu
 
 from __future__ import annotations
 
-from rules import CARE_TIERS, Assessment, RuleSet
+from rules import CARE_TIERS, Answer, Assessment, RuleSet
 
 from .ssml import Speech
 from .texts import Texts, join
@@ -126,3 +126,8 @@ def doctor_answer(tx: Texts, rules: RuleSet, a: Assessment) -> Speech:
 def safety_net(tx: Texts, rules: RuleSet) -> Speech:
     """The red flags to watch for (the dialog says it once per conversation)."""
     return Speech(*tx.advice(rules, "safety_net"))
+
+
+def topic_answer(tx: Texts, answer: Answer, a: Assessment) -> Speech:
+    """An everyday question's answer: the lines that apply to today's assessment, in the locale's words."""
+    return Speech(*(tx.fill(line.say) for line in answer.lines_today(a)))

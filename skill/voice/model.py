@@ -51,6 +51,11 @@ def synonyms() -> dict:
     return _data("synonyms.toml")
 
 
+def topics() -> dict[str, str]:
+    """Intent name -> the everyday-question topic it asks about (``topic`` in the voice model)."""
+    return {name: intent["topic"] for name, intent in contract()["intents"].items() if "topic" in intent}
+
+
 def spoken(text: str) -> str:
     """A slot value as Alexa wants it: lower-case words (numbers spelt out), apostrophes, no symbols."""
     text = text.lower().replace("_", " ").replace("-", " ").replace("’", "'")
