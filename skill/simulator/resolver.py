@@ -33,7 +33,7 @@ from . import envelopes as env
 from .amazon_types import DateReader, NumberReader
 from .catalogue import Catalogue
 from .nlu.features import Featurizer
-from .nlu.slotfill import Cues, Fact, facts
+from .nlu.slotfill import Cues, Fact, bare_value, facts
 from .nlu.spotter import Spotted, Spotter
 from .nlu.trained import load_or_train
 from .text import builtins, canonical
@@ -41,8 +41,9 @@ from .text import builtins, canonical
 FALLBACK = "AMAZON.FallbackIntent"
 EMERGENCY = "EmergencyHelpIntent"
 SYMPTOM_INTENT = "ReportSymptomIntent"
-#: Intents that only report facts: the one whose fact is said first is the intent.
-FACT_INTENTS = ("ReportOnsetIntent", "ReportPainIntent")
+#: Intents that only report facts, and the slots of their own fact: the intent is the one whose
+#: fact is said first ("it started friday and it's a 7": onset; "7, since friday": pain).
+FACT_INTENTS = {"ReportOnsetIntent": ("onsetDate", "daysAgo"), "ReportPainIntent": ("painLevel",)}
 #: What the classifier may say of an answer to an elicited slot and it is still read as one.
 ANSWERS = frozenset({*FACT_INTENTS, "CanIExerciseIntent", SYMPTOM_INTENT, FALLBACK})
 #: The classifier's least confidence, the least share of known words, and the longest utterance.
@@ -225,7 +226,8 @@ class Resolver:
         wanted = ("onsetDate", "daysAgo") if slot in ("onsetDate", "daysAgo") else (slot,)
         if not any(name in found for name in wanted):
             return None
-        if ranked.best not in ANSWERS and ranked.confidence > OTHER_INTENT_OVER_ANSWER:
+        if ranked.best not in ANSWERS and ranked.confidence > OTHER_INTENT_OVER_ANSWER \
+                and not bare_value(said, spans, self.cues):
             return None
         return self._resolution(text, intent, found, max(ranked.confidence, 0.75), "elicited")
 
@@ -237,7 +239,7 @@ class Resolver:
             found = facts(said, spans, either, today, self.cues)
             first = min(found.values(), key=lambda f: f.start, default=None)
             if first is not None:
-                intent = next((i for i in FACT_INTENTS if first.slot in self.slot_types.get(i, {})), intent)
+                intent = next((i for i, own in FACT_INTENTS.items() if first.slot in own), intent)
             return self._resolution(text, intent, found, confidence, "classifier")
         found = facts(said, spans, types, today, self.cues, strict=intent not in FACT_INTENTS)
         extra: tuple[Filled, ...] = ()

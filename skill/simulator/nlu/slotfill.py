@@ -33,6 +33,8 @@ _PRESENT = re.compile(r"^(?:PRESENT_REF|\d{4}-W\d{2}-WE)$")
 #: Words (besides fillers) an utterance may have and still be "just a number".
 _BARE_EXTRA = 2
 MAX_PAIN = 10
+#: The slots this module reads by their cue words; other number and date slots take what is left.
+KNOWN_SLOTS = frozenset({"onsetDate", "daysAgo", "painLevel", "age"})
 AGES = range(1, 121)
 
 
@@ -163,13 +165,15 @@ def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) 
         if span.kind != NUMBER or span.start in skip_ten:
             continue
         value = _int(span.value)
-        if value is None or cues.not_pain.search(text[span.end:]) or re.match(r"\s*am\b(?! i\b)", text[span.end:]):
+        if value is None:
             continue
         before, after = text[max(0, span.start - 30):span.start], text[span.end:span.end + 20]
         if value in AGES and (cues.age_before.search(before) or cues.age_after.search(after)) \
                 and not re.match(r"\s*(?:out of|ish)\b", after):
             found.append(Fact("age", str(value), span.start, NUMBER))
-        elif (0 <= value <= MAX_PAIN and (bare or asked_pain or span.start == opening
+        elif cues.not_pain.search(after) or re.match(r"\s*am\b(?! i\b)", after):
+            continue  # "6 kilos", "10 minutes", "7 am"
+        elif (asked_pain and bare) or (0 <= value <= MAX_PAIN and (bare or asked_pain or span.start == opening
                                          or cues.pain_before.search(before) or cues.pain_after.search(after))) \
                 or re.search(r"\b(?:pain|level|score) (?:is |of |at )?(?:about |like |around )?$", before):
             found.append(Fact("painLevel", str(value), span.start, NUMBER))
@@ -184,13 +188,19 @@ def _int(value: str) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def _bare(text: str, spans: list[Span], cues: Cues) -> bool:
-    """The utterance is one number and a few other words ("eh, 4 ish", "6 please")."""
-    numbers = [s for s in spans if s.kind == NUMBER]
-    if len(numbers) != 1:
+def _bare(text: str, spans: list[Span], cues: Cues, kinds: tuple[str, ...] = (NUMBER,)) -> bool:
+    """The utterance is one number (or date, with `kinds`) and a few other words ("eh, 4 ish",
+    "6 please", "yesterday i think")."""
+    values = [s for s in spans if s.kind in kinds]
+    if len(values) != 1:
         return False
-    rest = (text[:numbers[0].start] + " " + text[numbers[0].end:]).split()
+    rest = (text[:values[0].start] + " " + text[values[0].end:]).split()
     return len([w for w in rest if w not in cues.fillers]) <= _BARE_EXTRA
+
+
+def bare_value(text: str, spans: list[Span], cues: Cues) -> bool:
+    """The utterance is just a number or a date, give or take a filler word or two."""
+    return _bare(text, spans, cues, (NUMBER, DATE))
 
 
 def custom_facts(spans: list[Span], slot_types: Mapping[str, str]) -> list[Fact]:
@@ -224,4 +234,19 @@ def facts(text: str, spans: list[Span], slot_types: Mapping[str, str], today: da
         chosen["age"] = age
     for fact in custom_facts(spans, slot_types) if custom else ():
         chosen.setdefault(fact.slot, fact)
-    return chosen
+    return {**chosen, **_other_slots(spans, slot_types, chosen)}
+
+
+def _other_slots(spans: list[Span], slot_types: Mapping[str, str], chosen: Mapping[str, Fact]) -> dict[str, Fact]:
+    """A model's own number and date slots (not the onset, pain or age): the first number or date
+    not taken ("i want two cuppa" -> count 2)."""
+    used = {f.start for f in chosen.values()}
+    found = {}
+    for name, kind in slot_types.items():
+        if name in KNOWN_SLOTS or name in chosen or kind not in (NUMBER, DATE):
+            continue
+        span = next((s for s in spans if s.kind == kind and s.start not in used), None)
+        if span is not None:
+            found[name] = Fact(name, span.value, span.start, kind)
+            used.add(span.start)
+    return found

@@ -25,7 +25,7 @@ from .features import Featurizer, clauses, language
 
 #: The least probability of a symptom in its best window for it to count, and of an emergency.
 SYMPTOM_FLOOR = 0.5
-EMERGENCY_FLOOR = 0.6
+EMERGENCY_FLOOR = 0.7
 #: Windows read at most (a very long utterance: the first ones).
 MAX_WINDOWS = 80
 
@@ -44,7 +44,7 @@ class Spotted:
 
 
 class Spotter:
-    def __init__(self, model: TextClassifier, featurizer: Featurizer) -> None:
+    def __init__(self, model: TextClassifier | None, featurizer: Featurizer) -> None:
         self.model = model
         self.featurizer = featurizer
         data = language()
@@ -59,7 +59,7 @@ class Spotter:
         if match:
             return Spotted(EMERGENCY, 1.0, match.group())
         windows = clauses(raw, self.starters)[:MAX_WINDOWS]
-        if not windows:
+        if not windows or self.model is None:
             return None
         best: Spotted | None = None
         texts = [text for text, _ in windows]

@@ -40,7 +40,7 @@ class Trained:
     """The intent classifier and the red-flag spotter of one interaction model."""
 
     intents: TextClassifier
-    spotter: TextClassifier
+    spotter: TextClassifier | None  # None: the model has no symptom and no emergency to spot
     seconds: float = 0.0
 
 
@@ -70,9 +70,12 @@ def train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
     models = []
     with threadpool_limits(limits=1):  # one core: small matrices, and the machine may be shared
         for examples, custom in ((intent_examples(model, builtins), True), (spotter_examples(model, builtins), False)):
-            texts = [text for text, _ in examples]
+            texts, labels = [text for text, _ in examples], [label for _, label in examples]
+            if len(set(labels)) < 2:
+                models.append(None)
+                continue
             words, chars = featurizer.views(texts, custom=custom)
-            models.append(TextClassifier().fit(words, chars, [label for _, label in examples]))
+            models.append(TextClassifier().fit(words, chars, labels))
     return Trained(*models, seconds=time.perf_counter() - started)
 
 
