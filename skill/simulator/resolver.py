@@ -52,6 +52,9 @@ KNOWN_FLOOR = 0.5
 MAX_WORDS = 45
 #: Characters read at most (a longer text is cut).
 MAX_CHARS = 4000
+#: Past this many words, an utterance with fewer than this share of different words is babble.
+BABBLE_WORDS = 20
+BABBLE_VARIETY = 0.2
 #: Above this the classifier's reading of another intent beats an elicited value.
 OTHER_INTENT_OVER_ANSWER = 0.8
 
@@ -175,6 +178,8 @@ class Resolver:
                 return Resolution(text, None, confidence=1.0, how="launch", sample=prefix)
         if elicit is not None and elicit[0] not in self.slot_types:
             elicit = None
+        if _babble(said):
+            return self._fallback(text)
         spotted = self.spotter.spot(raw)
         if spotted is not None:
             return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
@@ -247,6 +252,13 @@ class Resolver:
             phrase = _after_carrier(said, self.carriers)
             extra = (Filled("symptom", phrase, types["symptom"], None),) if phrase else ()
         return self._resolution(text, intent, found, confidence, "classifier", extra=extra)
+
+
+def _babble(said: str) -> bool:
+    """Many words with few different ones ("a a a a ...", a few words shuffled over and over):
+    noise, not speech."""
+    words = said.split()
+    return len(words) > BABBLE_WORDS and len(set(words)) < BABBLE_VARIETY * len(words)
 
 
 def _samples(lm: Mapping, intent: str) -> list[str]:

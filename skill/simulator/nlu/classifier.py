@@ -77,8 +77,9 @@ class TextClassifier:
         return ranked
 
     def known(self, text: str) -> float:
-        """The share of the words of `text` (canonical) seen in training; numbers count as known."""
+        """The share of the words of `text` (canonical) seen in training; numbers of up to four
+        digits count as known."""
         said = text.split()
         if not said:
             return 0.0
-        return sum(w in self.vocabulary or w[:1].isdigit() for w in said) / len(said)
+        return sum(w in self.vocabulary or (w[:1].isdigit() and len(w) <= 4) for w in said) / len(said)

@@ -138,9 +138,10 @@ def clauses(raw: str, clause_words: Iterable[str], max_words: int = 45,
     if whole and len(whole.split()) <= max_words:
         windows.append((whole, True))
     pieces = [text for text in map(canonical, _PUNCTUATION.split(raw)) if text]
-    windows.extend((f"{a} {b}", True) for a, b in zip(pieces, pieces[1:]))
+    windows.extend((f"{a} {b}", True) for a, b in zip(pieces, pieces[1:])
+                   if len(a.split()) + len(b.split()) <= max_words)
     for text in pieces:
-        if len(text.split()) >= min_words:
+        if min_words <= len(text.split()) <= max_words:
             windows.append((text, True))
         parts: list[list[str]] = [[]]
         for word in text.split():
@@ -149,7 +150,9 @@ def clauses(raw: str, clause_words: Iterable[str], max_words: int = 45,
             parts[-1].append(word)
         if len(parts) > 1:
             joined = [" ".join(p) for p in parts]
-            windows.extend((j, False) for j, p in zip(joined, parts) if len(p) - (p[0] in starters) >= min_words)
-            windows.extend((f"{a} {b}", False) for a, b in zip(joined, joined[1:]))
+            windows.extend((j, False) for j, p in zip(joined, parts)
+                           if min_words <= len(p) - (p[0] in starters) and len(p) <= max_words)
+            windows.extend((f"{a} {b}", False) for a, b, pa, pb in zip(joined, joined[1:], parts, parts[1:])
+                           if len(pa) + len(pb) <= max_words)
     seen: set[str] = set()
     return [(w, whole_) for w, whole_ in windows if not (w in seen or seen.add(w))]
