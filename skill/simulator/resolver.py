@@ -12,7 +12,8 @@ number and date words), with the models of `skill.simulator.nlu` trained from th
    coach if ...") is read without its launch phrase;
 2. the red-flag spotter, on the whole utterance in every state: an emergency ("call an
    ambulance", "call 911") -> EmergencyHelpIntent; a symptom -> ReportSymptomIntent with the
-   symptom, and the pain, onset and age also said;
+   symptom, and the pain, onset and age also said (unless the whole utterance is one question
+   about something else that the classifier is surer of: "can i have sex with my back like this");
 3. after a Dialog.ElicitSlot (`elicit=(intent, slot)`): an utterance that carries a value for
    the slot and is not plainly another request -> the elicited intent with that value (and the
    other facts said);
@@ -46,6 +47,10 @@ SYMPTOM_INTENT = "ReportSymptomIntent"
 FACT_INTENTS = {"ReportOnsetIntent": ("onsetDate", "daysAgo"), "ReportPainIntent": ("painLevel",)}
 #: What the classifier may say of an answer to an elicited slot and it is still read as one.
 ANSWERS = frozenset({*FACT_INTENTS, "CanIExerciseIntent", SYMPTOM_INTENT, FALLBACK})
+#: Intents whose reading never outranks a red flag the spotter heard.
+NOT_QUESTIONS = frozenset({*FACT_INTENTS, SYMPTOM_INTENT, FALLBACK, EMERGENCY})
+#: A spotted window this share of the utterance is the utterance itself.
+WHOLE_SHARE = 0.75
 #: The classifier's least confidence, the least share of known words, and the longest utterance.
 CONFIDENCE_FLOOR = 0.3
 KNOWN_FLOOR = 0.5
@@ -181,14 +186,15 @@ class Resolver:
         if _babble(said):
             return self._fallback(text)
         spotted = self.spotter.spot(raw)
-        if spotted is not None:
+        long = len(said.split()) > MAX_WORDS
+        ranked = None if long else self.trained.intents.rank(*self.featurizer.views([said]))[0]
+        if spotted is not None and not (ranked is not None and _a_question(ranked, spotted, said)):
             return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
-        if len(said.split()) > MAX_WORDS:
+        if ranked is None:
             return self._fallback(text)
         if said in self.exact and elicit is None:
             intent = self.exact[said]
             return Resolution(text, intent, (), self._names(intent), 1.0, "exact", said)
-        ranked = self.trained.intents.rank(*self.featurizer.views([said]))[0]
         spans = self.featurizer.spans(said, today)
         if elicit is not None:
             answer = self._answer(text, said, spans, today, elicit, ranked)
@@ -252,6 +258,17 @@ class Resolver:
             phrase = _after_carrier(said, self.carriers)
             extra = (Filled("symptom", phrase, types["symptom"], None),) if phrase else ()
         return self._resolution(text, intent, found, confidence, "classifier", extra=extra)
+
+
+def _a_question(ranked, spotted: Spotted, said: str) -> bool:
+    """The whole utterance is one question about something else ("can i have sex with my back
+    like this"), read with more confidence than the symptom the spotter hears in it: the
+    question wins. A symptom said in a clause of its own ("can i have sex, i can't get it up")
+    always wins, and so does an emergency."""
+    if spotted.emergency or ranked.best in NOT_QUESTIONS or ranked.best.startswith("AMAZON."):
+        return False
+    covers = len(spotted.window.split()) >= WHOLE_SHARE * len(said.split())
+    return covers and ranked.confidence > spotted.probability
 
 
 def _babble(said: str) -> bool:

@@ -19,12 +19,11 @@ import re
 from collections.abc import Iterator, Mapping
 
 from ..text import canonical
-from .features import language
+from .features import EMERGENCY, NONE, language
 
 FALLBACK = "AMAZON.FallbackIntent"
 EMERGENCY_INTENT = "EmergencyHelpIntent"
 SYMPTOM_TYPE = "SYMPTOM"
-EMERGENCY, NONE = "EMERGENCY", "NONE"
 #: Filled copies of a sample with slots; carrier phrases each symptom phrase is put in.
 COPIES = 3
 CARRIED = 3

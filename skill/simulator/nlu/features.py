@@ -25,10 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from ..amazon_types import DateReader, NumberReader
-from ..catalogue import Catalogue
 from ..text import canonical
+
+if TYPE_CHECKING:
+    from ..amazon_types import DateReader, NumberReader
+    from ..catalogue import Catalogue
+
+#: The red-flag spotter's labels besides the symptom ids: a call for help, and nothing.
+EMERGENCY, NONE = "EMERGENCY", "NONE"
 
 #: Any day serves to find where dates are (not what they are).
 _SOME_DAY = date(2026, 1, 5)

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 from ..text import canonical
 from .classifier import TextClassifier
-from .examples import EMERGENCY, NONE
-from .features import Featurizer, clauses, language
+from .features import EMERGENCY, NONE, Featurizer, clauses, language
 
 #: The least probability of a symptom in its best window for it to count, and of an emergency.
 SYMPTOM_FLOOR = 0.5
