@@ -7,7 +7,8 @@ and the skill does what the turn's `expect` says:
 
 asks       the session stays open on a question that is not an answer (a fact, the safety
            screen, which symptom, what to do after a launch), or a slot is elicited
-answer     an answer: it ends with an offer or "anything else?", or the session ends after it
+answer     an answer: it ends with an offer or "anything else?", or the session ends after it;
+           the see-a-doctor-today answer counts (a red flag said earlier comes first)
 stretch    a guided routine is in progress
 ended      the session ends, not with an emergency answer
 emergency  the emergency answer (the locale's "get help now" card)
@@ -68,8 +69,8 @@ def what_it_did(turn: Exchange, locale: str) -> str:
 def expectation_met(expect: str, did: str) -> bool:
     if expect == "any":
         return True
-    if expect == "answer":
-        return did in ("answer", "ended")
+    if expect == "answer":  # a see-a-doctor-today answer is an answer too (a red flag is known)
+        return did in ("answer", "ended", "urgent")
     return expect == did
 
 

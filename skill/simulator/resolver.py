@@ -40,6 +40,7 @@ from .nlu.trained import load_or_train
 from .text import builtins, canonical
 
 FALLBACK = "AMAZON.FallbackIntent"
+WAKE_WORDS = frozenset({"alexa", "hey alexa"})
 EMERGENCY = "EmergencyHelpIntent"
 SYMPTOM_INTENT = "ReportSymptomIntent"
 #: Intents that only report facts, and the slots of their own fact: the intent is the one whose
@@ -283,13 +284,14 @@ def _samples(lm: Mapping, intent: str) -> list[str]:
 
 
 def _strip_leading(said: str, leading: list[str]) -> str:
-    """`said` without the wake word and fillers at its start ("alexa", "um", "okay so")."""
+    """`said` without the wake word and fillers at its start ("alexa", "um", "okay so"), as long
+    as words are left ("okay" alone stays "okay"; "alexa" alone is nothing)."""
     changed = True
     while changed and said:
         changed = False
         for word in leading:
             if said == word:
-                return ""
+                return "" if word in WAKE_WORDS else said
             if said.startswith(word + " "):
                 said, changed = said[len(word) + 1:], True
     return said

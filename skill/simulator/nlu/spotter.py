@@ -25,6 +25,10 @@ from .features import EMERGENCY, NONE, Featurizer, clauses, language
 #: The least probability of a symptom in its best window for it to count, and of an emergency.
 SYMPTOM_FLOOR = 0.5
 EMERGENCY_FLOOR = 0.7
+#: In a long story (more words than this), a red flag is said plainly: only a window at least
+#: this probable counts (a clause of small talk may look like a symptom now and then).
+LONG_WORDS = 45
+LONG_FLOOR = 0.85
 #: Windows read at most (a very long utterance: the first ones).
 MAX_WINDOWS = 80
 
@@ -61,12 +65,13 @@ class Spotter:
         if not windows or self.model is None:
             return None
         best: Spotted | None = None
+        least = LONG_FLOOR if len(said.split()) > LONG_WORDS else 0.0
         texts = [text for text, _ in windows]
         for (window, sentence), ranked in zip(windows, self.model.rank(*self.featurizer.views(texts, custom=False))):
             for label, probability in zip(ranked.labels, ranked.probabilities):
                 if label == NONE or (label == EMERGENCY and not sentence):
                     continue
-                floor = EMERGENCY_FLOOR if label == EMERGENCY else SYMPTOM_FLOOR
+                floor = max(least, EMERGENCY_FLOOR if label == EMERGENCY else SYMPTOM_FLOOR)
                 if probability >= floor and (best is None or _outranks(label, probability, best)):
                     best = Spotted(label, probability, window)
                 break  # only the best label other than NONE of each window
