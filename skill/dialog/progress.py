@@ -66,7 +66,7 @@ def how_am_i_doing(t: Turn) -> Reply:
     if s.any:
         speech = week_speech(tx, s.routines, s.stretches, s.streak)
         if s.total > s.routines:
-            speech.say(tx.line("progress.total", count=s.total))
+            speech.say(tx.line("progress.total_one") if s.total == 1 else tx.line("progress.total", count=s.total))
     else:
         speech = Speech(tx.line("progress.none"))
     directives, card = week_screen(tx, s.week, s.routines, s.streak, t.query.supports_apl)
