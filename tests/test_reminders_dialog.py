@@ -162,6 +162,21 @@ def test_a_permission_taken_back_is_asked_for_again(app, reminders_api, status):
     assert "every day at 7 PM" in device.consent("ACCEPTED").speech
 
 
+def test_listing_without_the_permission(app, reminders_api):
+    reminders_api.granted = False
+    device = echo(app, reminders_api, granted=False)
+    assert "You don't have any Back Coach reminders." in device.say_intent("ListRemindersIntent").speech
+    reminders_api.granted = True
+    device.granted = True
+    remind_every_evening(device)
+    reminders_api.granted = False  # the user took the permission back in the Alexa app
+    listed = device.say_intent("ListRemindersIntent")
+    assert "isn't allowed to see your reminders now" in listed.speech and "Alexa app" in listed.speech
+    cancel = device.say_intent("CancelRemindersIntent")
+    assert "isn't allowed to change your reminders" in cancel.speech
+    assert len(stored(app)[0]["alerts"]) == 1, "the token is kept: the reminder still exists"
+
+
 def test_a_consent_token_that_is_not_ours_sets_nothing(app, reminders_api):
     device = echo(app, reminders_api, granted=True)
     answer = device.send(env.connections_response("ACCEPTED", "rem1:hourly:99:99:", locale="en-US", now=NOW))
@@ -275,7 +290,7 @@ def test_forget_me_cancels_the_reminders_too(app, reminders_api):
     confirm = device.say_intent("ForgetMeIntent")
     assert "cancel your reminders" in confirm.speech
     done = device.say_intent("AMAZON.YesIntent")
-    assert "I've deleted your data" in done.speech and "cancelled your reminders too" in done.speech
+    assert "I've deleted your data" in done.speech and "Your reminders are cancelled." in done.speech
     assert reminders_api.alerts == {} and stored(app) == []
 
 

@@ -181,6 +181,8 @@ def cancel_all(t: Turn) -> Cancelled:
     listed = service.list()
     if listed.problem == api.PERMISSION:
         return Cancelled(len(kept), 0, api.PERMISSION if kept else "")
+    if listed.problem in (api.TIMEOUT, api.UNAVAILABLE, api.THROTTLED):  # deletes would fare no better
+        return Cancelled(len(kept) or None, 0, listed.problem)
     tokens = [a.token for a in listed.alerts if a.on] if listed.ok else kept
     left, problem = [], ""
     for token in tokens:
