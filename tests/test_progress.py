@@ -119,7 +119,11 @@ def test_the_week_on_a_screen_and_on_a_card(client):
     assert [d["label"] for d in progress["days"]] == ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
     assert [d["done"] for d in progress["days"]] == [False, False, False, False, True, False, False]
     assert progress["routines"] == "Routines this week: 1" and progress["streak"] == "Days in a row: 0"
+    launch = screen.launch()
+    assert launch.directive("Alexa.Presentation.APL.RenderDocument")["token"] == "backcoach-progress"
+    screen.end_session()
     voice_only = Echo(client, now=NOW + timedelta(days=2), user_id=screen.user_id)
+    assert voice_only.launch().directives == [] and voice_only.end_session()
     plain = voice_only.say_intent("ProgressIntent")
     assert plain.directive("Alexa.Presentation.APL.RenderDocument") is None
     assert plain.card["title"] == "Your week" and "Mon ✓" in plain.card["content"]

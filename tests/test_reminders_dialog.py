@@ -8,6 +8,7 @@ reached the API: the request's shape is checked by the stand-in itself (`problem
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from datetime import datetime, timezone
@@ -132,6 +133,20 @@ def test_permission_missing_then_granted_sets_the_reminder_asked_for(app, remind
     assert "I'll remind you every day at 7 PM." in granted.speech and granted.open
     assert len(reminders_api.created) == 1 and reminders_api.problems == []
     assert granted.request["context"]["System"]["user"]["permissions"], "Alexa shows the permission now"
+
+
+def test_a_routine_interrupted_by_the_permission_is_picked_up_after_it(app, reminders_api):
+    device = echo(app, reminders_api, granted=False)
+    device.say_intent("ReportOnsetIntent", daysAgo="9")
+    device.say_intent("ReportPainIntent", painLevel="2")
+    device.say_intent("AMAZON.NoIntent")
+    device.say_intent("AMAZON.YesIntent")
+    device.say_intent("AMAZON.NextIntent")  # at stretch 2
+    assert remind_every_evening(device).ended, "Alexa takes over to ask"
+    granted = device.consent("ACCEPTED")
+    assert "every day at 7 PM." in granted.speech
+    assert re.search(r"Want to pick up at stretch 2, [a-z' -]+\?$", granted.speech), granted.speech
+    assert device.say_intent("AMAZON.YesIntent").speech.startswith("Stretch 2 of"), "saved today: no check-in"
 
 
 def test_permission_denied_sets_nothing_and_says_how_to_allow_it(app, reminders_api):

@@ -52,10 +52,14 @@ def summary(profile: Profile, today: date) -> Summary:
                    streak, total if isinstance(total, int) else 0, week)
 
 
-def welcome_back(t: Turn) -> Speech:
-    """What a returning user hears at launch about their progress (nothing before the first stretch)."""
+def welcome_back(t: Turn) -> tuple[Speech, list]:
+    """What a returning user hears at launch about their progress, and the week on a screen
+    (nothing before the first stretch)."""
     s = summary(t.profile, t.today())
-    return week_speech(t.texts, s.routines, s.stretches, s.streak) if s.any else Speech()
+    if not s.any:
+        return Speech(), []
+    directives = week_screen(t.texts, s.week, s.routines, s.streak, t.query.supports_apl)[0]
+    return week_speech(t.texts, s.routines, s.stretches, s.streak), directives
 
 
 def how_am_i_doing(t: Turn) -> Reply:

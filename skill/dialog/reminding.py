@@ -113,7 +113,10 @@ def no_retry(t: Turn) -> Reply:
 # ---------------------------------------------------------------------- the permission
 def ask_permission(t: Turn, plan: Plan) -> Reply:
     """Ask for the reminders permission by voice (Alexa speaks the prompt and sends a
-    Connections.Response); the session ends here, so a routine in progress is saved first."""
+    Connections.Response); the session ends here, so a routine in progress is saved first. A
+    request without a session cannot hand over to Alexa: the permissions card instead."""
+    if not t.query.in_session:
+        return permission_card(t)
     routine = t.conv.routine
     if routine is not None:
         t.profile.keep_progress(routine, t.today())
@@ -230,13 +233,19 @@ def forget_reminders(t: Turn) -> Speech:
 
 # ---------------------------------------------------------------------- helpers
 def finish(t: Turn, speech: Speech, **kwargs) -> Reply:
-    """End a reminder answer: back to the routine in progress, else "anything else?" (or goodbye
-    when the request came without a session)."""
+    """End a reminder answer: back to the routine in progress (after the permission was asked
+    for, the one saved then), else "anything else?" (goodbye when the request had no session)."""
     tx = t.texts
     if t.conv.routine is not None:
         return ask(speech.say(tx.line("stretch.continue_question")), tx.line("stretch.step_reprompt"), **kwargs)
     if not t.query.in_session:
         return tell(speech, **kwargs)
+    saved = t.profile.progress if t.query.consent is not None else None
+    stretch = t.rules.stretches.get(saved.current) if saved else None
+    if stretch is not None:
+        t.conv.ask = "pick_up"
+        question = tx.line("progress.pick_up", number=saved.index + 1, name=stretch.name)
+        return ask(speech.say(question), question, **kwargs)
     return anything_else(t, speech, **kwargs)
 
 

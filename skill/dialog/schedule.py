@@ -150,8 +150,8 @@ def _day(raw: str, today: date) -> tuple[date | None, str | None]:
         value = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None, "day_vague"
-    if value < today:
-        return None, "day_past"
+    if value < today - timedelta(days=1):
+        return None, "day_past"  # a day's slack: "today" is read before the user's zone is known
     if (value - today).days > MAX_DAYS_AHEAD:
         return None, "day_vague"
     return value, None

@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 def launch(t: Turn) -> Reply:
     tx = t.texts
     profile = t.profile
+    screen: list = []
     if profile.disclaimer_heard:
-        speech = Speech(tx.line("launch.welcome_back")).extend(welcome_back(t))
+        week, screen = welcome_back(t)
+        speech = Speech(tx.line("launch.welcome_back")).extend(week)
     else:
         speech = Speech(tx.line("launch.disclaimer"), tx.line("launch.what_i_do"))
         profile.hear_disclaimer()
@@ -35,8 +37,8 @@ def launch(t: Turn) -> Reply:
         question = tx.line("launch.resume_offer", number=progress.index + 1, total=len(progress.ids),
                            name=stretch.name)
         t.conv.ask = "resume"
-        return ask(speech.say(question), question)
-    return ask(speech.say(tx.line("launch.question")), tx.line("launch.reprompt"))
+        return ask(speech.say(question), question, directives=screen)
+    return ask(speech.say(tx.line("launch.question")), tx.line("launch.reprompt"), directives=screen)
 
 
 def recall_health(t: Turn) -> None:
