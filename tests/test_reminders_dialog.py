@@ -196,6 +196,8 @@ def test_a_consent_token_that_is_not_ours_sets_nothing(app, reminders_api):
     device = echo(app, reminders_api, granted=True)
     answer = device.send(env.connections_response("ACCEPTED", "rem1:hourly:99:99:", locale="en-US", now=NOW))
     assert "Now you can ask me for a reminder." in answer.speech and reminders_api.calls == []
+    other = device.send(env.connections_response("ACCEPTED", "", name="Buy", locale="en-US", now=NOW))
+    assert other.speech == "Is there anything else I can help with?" and reminders_api.calls == []
 
 
 # ---------------------------------------------------------------------- the API failing
@@ -327,3 +329,18 @@ def test_disabling_the_skill_cancels_the_reminders_with_the_events_token(app, re
     assert device.post(event).status == 200
     assert reminders_api.alerts == {} and stored(app) == []
     assert reminders_api.calls[-1].method == "DELETE"
+
+
+def test_logs_carry_no_token_alert_or_reminder_detail(app, reminders_api, caplog):
+    caplog.set_level("DEBUG")
+    device = echo(app, reminders_api, granted=False)
+    remind_every_evening(device)
+    device.consent("ACCEPTED")
+    device.say_intent("ListRemindersIntent")
+    reminders_api.fail = 500
+    device.say_intent("CancelRemindersIntent")
+    assert "route=Connections.Response outcome=reminder set" in caplog.text
+    assert "reminders list failed: unavailable (status 500)" in caplog.text
+    for secret in ("simulated-access-token", "simulated-consent-token", "STANDIN", "rem1:", "19:00",
+                   device.user_id, "America/New_York", ALERT_TEXT):
+        assert secret not in caplog.text, f"{secret!r} reached the logs"

@@ -100,8 +100,8 @@ def not_set(t: Turn, plan: Plan, why: str) -> Reply:
 def retry(t: Turn) -> Reply:
     """ "Yes" to "Shall I try again?"."""
     plan = Plan.from_token(t.conv.reminder)
-    if plan is None:
-        return finish(t, Speech(t.texts.line("reminder.ask_time")))
+    if plan is None:  # the session lost it
+        return finish(t, Speech(t.texts.line("reminder.rejected")), outcome="reminder lost")
     return create(t, plan)
 
 
@@ -130,7 +130,7 @@ def consent(t: Turn) -> Reply:
     """Connections.Response: the user's answer to the permission request."""
     tx, given = t.texts, t.query.consent
     if given is None or given.name != "AskFor":
-        return finish(t, Speech(tx.line("launch.question")), outcome="connection ignored")
+        return finish(t, Speech(), outcome="connection ignored")
     status = given.status if given.code in ("200", "") else None
     if status == "ACCEPTED":
         plan = Plan.from_token(given.token)
@@ -240,7 +240,8 @@ def finish(t: Turn, speech: Speech, **kwargs) -> Reply:
         return ask(speech.say(tx.line("stretch.continue_question")), tx.line("stretch.step_reprompt"), **kwargs)
     if not t.query.in_session:
         return tell(speech, **kwargs)
-    saved = t.profile.progress if t.query.consent is not None else None
+    interrupted = t.query.consent is not None and not t.profile.progress_saved_before(t.today())
+    saved = t.profile.progress if interrupted else None  # saved today: the routine the permission interrupted
     stretch = t.rules.stretches.get(saved.current) if saved else None
     if stretch is not None:
         t.conv.ask = "pick_up"

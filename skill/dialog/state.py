@@ -7,7 +7,8 @@ attributes round-trip through Alexa on every turn, so they stay small and JSON-o
 
 `Profile` is the per-user record that outlives sessions (ask-sdk's persistent attributes, in
 `skill.backends.store`): whether the disclaimer was heard, the stretch routine in progress,
-counts of completed routines and stretches. Health facts (onset date, pain scores) are kept
+counts of completed routines and stretches (also per day, the last 60 days), the alert tokens
+of the user's reminders. Health facts (onset date, pain scores) are kept
 there only when the deployment sets ``BACKCOACH_REMEMBER_HEALTH=1`` (HIPAA-eligible
 deployments). Both are typed views over plain dicts, mutated in place.
 """
