@@ -44,7 +44,11 @@ LUA = """
 local reqs = {{}}
 {entries}
 local i = 0
-init = function(args) i = math.random(#reqs) end
+local started = 0
+-- Each thread starts at its own place in the list (an even share apart), so the threads never
+-- send the same request at the same moment (math.random is unseeded: the same in every thread).
+setup = function(thread) thread:set("id", started); started = started + 1 end
+init = function(args) i = math.floor(id * #reqs / {threads}) end
 request = function()
   i = i % #reqs + 1
   return reqs[i]
@@ -54,18 +58,18 @@ end
 # the load generator's own work. wrk counts non-2xx answers itself.
 
 
-def _lua(requests: list[tuple[bytes, dict]]) -> str:
+def _lua(requests: list[tuple[bytes, dict]], threads: int) -> str:
     entries = []
     for n, (body, headers) in enumerate(requests, 1):
         head = ", ".join(f'["{k}"] = [==[{v}]==]' for k, v in headers.items())
         entries.append(f'reqs[{n}] = wrk.format("POST", "/alexa", {{{head}}}, [==[{body.decode()}]==])')
-    return LUA.format(entries="\n".join(entries))
+    return LUA.format(entries="\n".join(entries), threads=threads)
 
 
 def _wrk(port: int, requests: list[tuple[bytes, dict]], connections: int, seconds: float,
          threads: int) -> LoadResult:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_lua(requests))
+        script.write(_lua(requests, threads))
     try:
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "--timeout", "5s",

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/outbound.py [--reachable 100] [--down 200] [--hanging 5]
 
-Everything runs on loopback: the HTTPS stand-ins of tests/standins.py in a separate process
+Everything runs on loopback: the stand-ins of bench/standin_server.py, in a separate process
 (so their CPU is not counted), with a test CA. The old way is the real ``skill.timezone``
 code: each look-up builds a fresh TLS context from the default trust store, which
 ``SSL_CERT_FILE`` points at certifi's bundle plus the test CA (the same ~150 roots a server
@@ -16,7 +16,6 @@ Each look-up is for a new device id, so no cache answers. CPU is the whole proce
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import json
 import ssl
@@ -32,22 +31,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import certifi  # noqa: E402 - after the path set-up above
 
 import standins  # noqa: E402
+from bench.standin_server import StandIns  # noqa: E402
 from skill.backends import outbound, timezones  # noqa: E402
 
-LATENCY = 0.03
 BUDGET = 0.15
-
-
-def serve(ca_dir: str, ports, stop) -> None:
-    """The stand-ins' process: a reachable (30 ms) and a hanging server until ``stop`` is set."""
-    ca = standins.TestCA(Path(ca_dir) / "ca.pem", Path(ca_dir) / "server.pem", Path(ca_dir) / "server.key")
-    reachable = standins.HTTPSStandIn(ca, latency=LATENCY)
-    hanging = standins.HTTPSStandIn(ca)
-    hanging.mode = "hang"
-    ports.put((reachable.port, hanging.port))
-    stop.wait()
-    reachable.close()
-    hanging.close()
 
 
 def old_look_up(api_endpoint: str, device_id: str, token: str, timeout: float = 0.8) -> str:
@@ -86,14 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     bundle.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + ca.ca_file.read_bytes())
     os.environ["SSL_CERT_FILE"] = str(bundle)  # the old way's default trust store: certifi + the test CA
 
-    context = multiprocessing.get_context("spawn")
-    ports, stop = context.Queue(), context.Event()
-    server = context.Process(target=serve, args=(str(work / "ca"), ports, stop), daemon=True)
-    server.start()
-    reachable_port, hanging_port = ports.get(timeout=30)
-    refusing = standins.RefusingPort()
-    endpoints = {"reachable": f"https://127.0.0.1:{reachable_port}", "down": refusing.url,
-                 "hanging": f"https://127.0.0.1:{hanging_port}"}
+    stand_ins = StandIns(ca, {kind: kind for kind in ("reachable", "down", "hanging")})
+    endpoints = stand_ins.endpoints
 
     started = time.process_time()
     for _ in range(20):
@@ -125,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((scenario, way, n_new, wall, cpu, answers.count(None)))
             client.close()
     finally:
-        stop.set()
-        server.join(5)
-        refusing.close()
+        stand_ins.close()
 
     print(f"TLS context from the default trust store (certifi + test CA): {context_ms:.1f} ms CPU each\n")
     print("| scenario | way | look-ups | wall ms / look-up | CPU ms / look-up | no answer |")

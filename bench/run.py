@@ -1,11 +1,15 @@
 """Benchmark Back Coach against bare Flask and the minimal ask-sdk-core skill, in one run.
 
-    python3 dev.py bench [--rounds 3] [--seconds 10] [--connections 8]
+    python3 dev.py bench [--rounds 3] [--seconds 10] [--connections 8] [--settings-only]
 
 Serves each target under gunicorn on loopback (2 sync workers each), drives them one after
 another, interleaved over several rounds, with the same signed requests from a separate load
 process (wrk, or a Python generator when wrk is absent), then measures cold start, memory, an
-in-process breakdown of one request and plugin scaling. Writes bench/results/<time>.json and
+in-process breakdown of one request and plugin scaling. Every Back Coach target calls a loopback
+stand-in of Alexa's Settings API (bench/standin_server.py, in a process of its own); three of
+them make the Settings API part (bench/settings_api.py): reachable, down and hanging. Back Coach
+is restarted before every round after the first, on the same database. ``--settings-only`` runs
+that part alone: the anchor (2) and the three conditions. Writes bench/results/<time>.json and
 .md (and latest.md) and prints the Markdown.
 """
 
@@ -14,37 +18,36 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from bench import ca, load, scenario  # noqa: E402 - after the path set-up above
+import standins  # noqa: E402 - after the path set-up above
+from bench import ca, load, report, scenario, settings_api  # noqa: E402
+from bench.servers import Server  # noqa: E402
+from bench.standin_server import StandIns  # noqa: E402
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-benchmark000"
 SECRET = "b3" * 32
 NO_OP_PLUGINS = 50
+BACKCOACH = "bench.targets.backcoach:app"
 TARGETS = {
     "bare-flask": ("(1) bare Flask", "bench.targets.bare_flask:app"),
     "minimal-skill": ("(2) minimal ask-sdk-core skill", "bench.targets.minimal_skill:app"),
-    "backcoach-sqlite": ("(3) Back Coach, SQLite", "bench.targets.backcoach:app"),
-    "backcoach-50-plugins": ("(3') Back Coach, SQLite, +50 no-op plugins", "bench.targets.backcoach:app"),
-    "backcoach-postgres": ("(4) Back Coach, PostgreSQL", "bench.targets.backcoach:app"),
+    "backcoach-sqlite": ("(3) Back Coach, SQLite", BACKCOACH),
+    "backcoach-down": ("(3) Back Coach, SQLite, Settings API down", BACKCOACH),
+    "backcoach-hanging": ("(3) Back Coach, SQLite, Settings API hanging", BACKCOACH),
+    "backcoach-50-plugins": ("(3') Back Coach, SQLite, +50 no-op plugins", BACKCOACH),
+    "backcoach-postgres": ("(4) Back Coach, PostgreSQL", BACKCOACH),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SETTINGS_ONLY = (settings_api.ANCHOR, *settings_api.CONDITIONS)
+WARM_UP_SECONDS = 2
 
 
 def no_op_plugins(site: Path, count: int) -> Path:
@@ -60,49 +63,6 @@ def no_op_plugins(site: Path, count: int) -> Path:
     return site
 
 
-class Server:
-    """One gunicorn serving a target on a free loopback port."""
-
-    def __init__(self, name: str, app: str, env: dict, log: Path) -> None:
-        self.name, self.port = name, free_port()
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-             "--timeout", "30", "--log-level", "warning", app],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait(self, body: bytes, headers: dict, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                request = urllib.request.Request(f"http://127.0.0.1:{self.port}/alexa", data=body, headers=headers)
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not start; see {self.log.name}")
-
-    def rss_mb(self) -> list[float]:
-        """Resident memory of each worker (children of the gunicorn master), in MB."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids = children.read_text().split() if children.exists() else []
-        sizes = []
-        for pid in pids:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 def subprocess_json(args: list[str], env: dict) -> dict:
     done = subprocess.run([sys.executable, "-m", "bench.inprocess", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -111,140 +71,142 @@ def subprocess_json(args: list[str], env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--cold-runs", type=int, default=7)
-    args = parser.parse_args(argv)
+    parser.add_argument("--settings-only", action="store_true",
+                        help="only the Settings API part: the anchor (2) and Back Coach with the API "
+                             "reachable, down and hanging")
+    return parser.parse_args(argv)
 
-    work = Path(tempfile.mkdtemp(prefix="backcoach-bench-"))
-    authority = ca.create(work / "ca")
-    base_env = {**os.environ, "BENCH_CA_DIR": str(work / "ca"), "BACKCOACH_SKILL_ID": SKILL_ID,
-                "BACKCOACH_USER_KEY_SECRET": SECRET, "BACKCOACH_LOG_LEVEL": "INFO",
-                "BACKCOACH_INSTANCE_PATH": str(work / "instance"), "PYTHONPATH": str(ROOT)}
-    envs = {
-        "bare-flask": base_env, "minimal-skill": base_env,
-        "backcoach-sqlite": {**base_env, "BACKCOACH_DATABASE_URL": f"sqlite:///{work / 'sqlite.db'}"},
-        "backcoach-50-plugins": {**base_env, "BACKCOACH_DATABASE_URL": f"sqlite:///{work / 'plugins.db'}",
-                                 "PYTHONPATH": f"{ROOT}:{no_op_plugins(work / 'site', NO_OP_PLUGINS)}"},
-    }
-    postgres, notes = None, []
-    try:
-        from postgres_server import PostgresServer
-        postgres = PostgresServer.launch()
-        envs["backcoach-postgres"] = {**base_env, "BACKCOACH_DATABASE_URL": postgres.create_database()}
-    except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: report it and go on
-        notes.append(f"PostgreSQL target skipped: {type(exc).__name__}: {exc}")
 
+def environments(names: tuple[str, ...], work: Path, base_env: dict, outbound_ca: Path,
+                 notes: list[str]) -> tuple[dict[str, dict], object]:
+    """Each target's environment (its own database), and the PostgreSQL server when one was started."""
+    backcoach = {**base_env, "BACKCOACH_OUTBOUND_CA_FILE": str(outbound_ca)}
+    envs, postgres = {}, None
+    for name in names:
+        if not name.startswith("backcoach"):
+            envs[name] = base_env
+        elif name == "backcoach-50-plugins":
+            envs[name] = {**backcoach, "BACKCOACH_DATABASE_URL": f"sqlite:///{work / 'plugins.db'}",
+                          "PYTHONPATH": f"{ROOT}:{no_op_plugins(work / 'site', NO_OP_PLUGINS)}"}
+        elif name == "backcoach-postgres":
+            try:
+                from postgres_server import PostgresServer
+                postgres = PostgresServer.launch()
+                envs[name] = {**backcoach, "BACKCOACH_DATABASE_URL": postgres.create_database()}
+            except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: report it and go on
+                notes.append(f"PostgreSQL target skipped: {type(exc).__name__}: {exc}")
+        else:
+            envs[name] = {**backcoach, "BACKCOACH_DATABASE_URL": f"sqlite:///{work / (name + '.db')}"}
+    return envs, postgres
+
+
+def measure(args: argparse.Namespace, work: Path, envs: dict[str, dict], signed) -> dict:
+    """Serve every target, warm them up, then the interleaved rounds (Back Coach restarted before
+    each round after the first, on the same database). ``signed(name)``: fresh signed requests."""
     servers = {name: Server(name, TARGETS[name][1], env, work / f"{name}.log") for name, env in envs.items()}
-    results: dict[str, list[dict]] = {name: [] for name in servers}
+    runs: dict[str, list[dict]] = {name: [] for name in servers}
+
+    def start(group: list[Server]) -> None:
+        for server in group:
+            server.wait(*signed(server.name)[0])
+        for server in group:  # warm-up: fill caches, page everything in (look-ups happen here first)
+            load.run(server.port, signed(server.name), connections=args.connections, seconds=WARM_UP_SECONDS)
+
     try:
-        first = scenario.signed(authority, SKILL_ID)[0]
-        for server in servers.values():
-            server.wait(*first)
-        for server in servers.values():  # warm-up: fill caches, JIT-free but page-in everything
-            load.run(server.port, scenario.signed(authority, SKILL_ID), connections=args.connections, seconds=2)
+        start(list(servers.values()))
         order = list(servers)
         for round_no in range(args.rounds):
+            if round_no:
+                restarted = [server for name, server in servers.items() if name.startswith("backcoach")]
+                for server in restarted:
+                    server.restart()
+                start(restarted)
             for name in order[round_no % len(order):] + order[:round_no % len(order)]:
-                requests = scenario.signed(authority, SKILL_ID)
-                result = load.run(servers[name].port, requests, connections=args.connections, seconds=args.seconds)
-                results[name].append(result.as_dict())
+                cpu = servers[name].cpu_seconds()
+                result = load.run(servers[name].port, signed(name), connections=args.connections,
+                                  seconds=args.seconds)
+                used = sum(after - cpu.get(pid, 0.0) for pid, after in servers[name].cpu_seconds().items())
+                runs[name].append(result.as_dict() | {"cpu_us_per_request": used / max(result.requests, 1) * 1e6})
                 print(f"round {round_no + 1} {name}: {result.requests_per_s:.0f} req/s, "
-                      f"p99 {result.p99_ms:.2f} ms, errors {result.errors}", flush=True)
+                      f"p99 {result.p99_ms:.2f} ms, errors {result.errors}, "
+                      f"CPU {runs[name][-1]['cpu_us_per_request']:.0f} µs/request", flush=True)
         memory = {name: server.rss_mb() for name, server in servers.items()}
     finally:
         for server in servers.values():
             server.stop()
-        if postgres is not None:
-            postgres.destroy()
+    return {"runs": runs, "memory": memory, "starts": {name: s.starts for name, s in servers.items()},
+            "logs": {name: s.log_text() for name, s in servers.items()}}
 
-    inproc_env = {**envs["backcoach-sqlite"], "BACKCOACH_LOG_LEVEL": "WARNING"}
+
+def in_process(args: argparse.Namespace, envs: dict[str, dict], base_env: dict, endpoint: str) -> dict:
+    """Cold start, one request of (3) broken down, the rules' cost, plugin scaling (fresh interpreters)."""
+    quiet = {"BACKCOACH_LOG_LEVEL": "WARNING", "BENCH_SETTINGS_API": endpoint}
+    inproc_env = {**envs["backcoach-sqlite"], **quiet}
     cold = {
         name: statistics.median(subprocess_json(["cold_start", module], base_env)["seconds"]
                                 for _ in range(args.cold_runs))
         for name, module in (("minimal-skill", "bench.targets.minimal_skill"),
                              ("backcoach-sqlite", "bench.targets.backcoach"))}
-    report = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "settings": vars(args),
-        "targets": {name: {"label": TARGETS[name][0], "rounds": runs, "median": _median(runs)}
-                    for name, runs in results.items()},
-        "memory_mb_per_worker": memory,
+    return {
         "cold_start_s": cold,
         "breakdown": subprocess_json(["breakdown"], inproc_env),
         "rules": subprocess_json(["rules_cost"], inproc_env),
         "plugin_scaling": {
             "built-ins only": subprocess_json(["plugin_scaling"], inproc_env),
-            f"+{NO_OP_PLUGINS} no-op plugins": subprocess_json(["plugin_scaling"], envs["backcoach-50-plugins"]
-                                                               | {"BACKCOACH_LOG_LEVEL": "WARNING"}),
+            f"+{NO_OP_PLUGINS} no-op plugins": subprocess_json(["plugin_scaling"],
+                                                               {**envs["backcoach-50-plugins"], **quiet}),
         },
-        "notes": notes,
     }
-    report["ratios"] = _ratios(report)
-    write(report)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    names = SETTINGS_ONLY if args.settings_only else tuple(TARGETS)
+    work = Path(tempfile.mkdtemp(prefix="backcoach-bench-"))
+    authority = ca.create(work / "ca")
+    outbound_ca = standins.make_test_ca(work / "standin-ca")
+    base_env = {**os.environ, "BENCH_CA_DIR": str(work / "ca"), "BACKCOACH_SKILL_ID": SKILL_ID,
+                "BACKCOACH_USER_KEY_SECRET": SECRET, "BACKCOACH_LOG_LEVEL": "INFO",
+                "BACKCOACH_INSTANCE_PATH": str(work / "instance"), "PYTHONPATH": str(ROOT)}
+    # One stand-in per Back Coach target (so each counts its own look-ups); the others get the
+    # endpoint of (3) in their envelopes, and never call it.
+    kinds = {name: settings_api.CONDITIONS.get(name, ("reachable",))[0]
+             for name in names if name.startswith("backcoach")}
+    notes: list[str] = []
+    postgres = None
+    with StandIns(outbound_ca, kinds) as stand_ins:
+        endpoints = {name: stand_ins.endpoints.get(name, stand_ins.endpoints["backcoach-sqlite"]) for name in names}
+        try:
+            envs, postgres = environments(names, work, base_env, outbound_ca.ca_file, notes)
+            measured = measure(args, work, envs, lambda name: scenario.signed(authority, SKILL_ID, endpoints[name]))
+        finally:
+            if postgres is not None:
+                postgres.destroy()
+        counts = stand_ins.counts()  # before the in-process part, which reuses (3)'s stand-in
+        extra = {} if args.settings_only else in_process(args, envs, base_env, endpoints["backcoach-sqlite"])
+    targets = {name: {"label": TARGETS[name][0], "rounds": runs, "median": report.median(runs)}
+               for name, runs in measured["runs"].items()}
+    logs = {name: settings_api.log_findings(text) for name, text in measured["logs"].items()}
+    result = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "settings": vars(args), "users": scenario.USERS, "targets": targets,
+        "memory_mb_per_worker": measured["memory"],
+        "settings_api": settings_api.summary({name: t["median"] for name, t in targets.items()}, counts, logs,
+                                             measured["starts"], scenario.USERS),
+        "stand_ins": counts, **extra,
+        "notes": notes + [f"private data in the output of {name}: {', '.join(found['private'])}"
+                          for name, found in logs.items() if found["private"]],
+    }
+    result["ratios"] = report.ratios(result)
+    report.write(result)
     return 0
-
-
-def _median(runs: list[dict]) -> dict:
-    return {key: statistics.median(run[key] for run in runs)
-            for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms")} | {
-        "errors": sum(run["errors"] for run in runs), "requests": sum(run["requests"] for run in runs),
-        "tool": runs[0]["tool"] if runs else ""}
-
-
-def _ratios(report: dict) -> dict:
-    med = {name: t["median"]["requests_per_s"] for name, t in report["targets"].items()}
-    ratios = {"(3)/(2) throughput": med["backcoach-sqlite"] / med["minimal-skill"],
-              "(2)/(1) throughput": med["minimal-skill"] / med["bare-flask"],
-              "(3')/(3) throughput (50 no-op plugins)": med["backcoach-50-plugins"] / med["backcoach-sqlite"],
-              "(3)/(2) cold start": report["cold_start_s"]["backcoach-sqlite"] / report["cold_start_s"]["minimal-skill"]}
-    if "backcoach-postgres" in med:
-        ratios["(4)/(2) throughput"] = med["backcoach-postgres"] / med["minimal-skill"]
-    return ratios
-
-
-def markdown(report: dict) -> str:
-    s = report["settings"]
-    lines = [f"# Back Coach benchmark, {report['when']}", "",
-             f"{report['machine']['cpus']} CPUs, Python {report['machine']['python']}; gunicorn, 2 sync workers per "
-             f"target; {s['connections']} connections, {s['rounds']} interleaved rounds of {s['seconds']:.0f} s "
-             f"({next(iter(report['targets'].values()))['median']['tool']}); medians over rounds.", "",
-             "| target | req/s | p50 ms | p90 ms | p99 ms | errors | RSS MB/worker |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for name, target in report["targets"].items():
-        m = target["median"]
-        rss = report["memory_mb_per_worker"].get(name) or [0]
-        lines.append(f"| {target['label']} | {m['requests_per_s']:.0f} | {m['p50_ms']:.2f} | {m['p90_ms']:.2f} | "
-                     f"{m['p99_ms']:.2f} | {m['errors']} | {statistics.mean(rss):.0f} |")
-    lines += ["", "| ratio | value |", "|---|---:|"]
-    lines += [f"| {name} | {value:.2f} |" for name, value in report["ratios"].items()]
-    lines += ["", f"Cold start (import + create_app, median of {s['cold_runs']}): " + ", ".join(
-        f"{name} {sec * 1000:.0f} ms" for name, sec in report["cold_start_s"].items()), "",
-        "One request of (3), in process (microseconds):", "", "| part | µs |", "|---|---:|"]
-    lines += [f"| {part} | {us:.1f} |" for part, us in report["breakdown"]["microseconds"].items()]
-    lines += ["", f"Rules: assess {report['rules']['assess_us']:.1f} µs computed afresh (worst of three "
-              f"cases), {report['rules']['assess_reused_us']:.1f} µs reused; assess + routine "
-              f"{report['rules']['assess_and_routine_us']:.1f} µs.", "",
-              "Plugin scaling (whole request in process): " + "; ".join(
-                  f"{name}: {v['plugins']} plugins, {v['request_us']:.0f} µs"
-                  for name, v in report["plugin_scaling"].items())]
-    lines += [f"\nNote: {note}" for note in report["notes"]]
-    return "\n".join(lines) + "\n"
-
-
-def write(report: dict) -> None:
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = report["when"].replace(":", "").replace("+0000", "Z")
-    text = markdown(report)
-    (out / f"bench-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"bench-{stamp}.md").write_text(text)
-    (out / "latest.md").write_text(text)
-    print(text)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from . import config as settings
 from .backends.persistence import SqlPersistenceAdapter, load_or_create_secret
 from .backends.engines import open_store
 from .backends.outbound import Client
+from .backends.reminders import RemindersApi
 from .backends.timezones import Zones
 from .dialog.dispatch import build_skill
 from .dialog.turn import Services
@@ -48,7 +49,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # One pooled, time-boxed client for Alexa's APIs (it rebuilds itself after a fork).
     outbound = Client(ca_file=app.config["OUTBOUND_CA_FILE"])
     services = Services(rules=rules, zones=Zones(outbound, budget=app.config["SETTINGS_API_BUDGET"]),
-                        remember_health=app.config["REMEMBER_HEALTH"])
+                        remember_health=app.config["REMEMBER_HEALTH"],
+                        reminders=RemindersApi(outbound, app.config["REMINDERS_API_BUDGET"],
+                                               app.config["REMINDERS_REQUEST_BUDGET"]))
     ext = app.extensions["backcoach"] = {
         "rules": rules,
         "store": store,

@@ -15,6 +15,8 @@
 | CERT_CACHE_DIR | none | also cache Alexa's certificate chains on disk |
 | CLOCK | system clock | callable -> aware datetime (test seam for verification) |
 | SETTINGS_API_BUDGET | 0.15 | the most seconds a request waits for Alexa's Settings API (DNS and body included); the zone is then kept in the profile |
+| REMINDERS_API_BUDGET | 1.5 | the most seconds one call to Alexa's Reminders API may take |
+| REMINDERS_REQUEST_BUDGET | 2.5 | the most seconds all Reminders API calls of one request may take together (a cancel of several) |
 | OUTBOUND_CA_FILE | certifi's bundle | PEM roots for Alexa's APIs and the certificate download (test seam) |
 | DB_POOL_MAX | 4 | PostgreSQL connections per worker |
 | DB_TIMEOUT | 2.0 | seconds to wait for the database |
@@ -47,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "CERT_CACHE_DIR": None,
     "CLOCK": None,
     "SETTINGS_API_BUDGET": 0.15,
+    "REMINDERS_API_BUDGET": 1.5,
+    "REMINDERS_REQUEST_BUDGET": 2.5,
     "OUTBOUND_CA_FILE": None,
     "DB_POOL_MAX": 4,
     "DB_TIMEOUT": 2.0,
@@ -107,7 +111,7 @@ def normalise(config: dict[str, Any], instance: str) -> None:
         config["CONSOLE"] = not config["VERIFY_SIGNATURE"]
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{Path(instance) / 'backcoach.sqlite3'}"
-    for key in ("SETTINGS_API_BUDGET", "DB_TIMEOUT"):
+    for key in ("SETTINGS_API_BUDGET", "REMINDERS_API_BUDGET", "REMINDERS_REQUEST_BUDGET", "DB_TIMEOUT"):
         config[key] = float(config[key])
     for key in ("DB_POOL_MAX", "MAX_CONTENT_LENGTH"):
         config[key] = int(config[key])

@@ -64,6 +64,9 @@ class Echo:
         self.session_id: str | None = None
         self.attributes: dict = {}
         self.new = True
+        #: The user has granted the reminders permission (Alexa shows it in every envelope).
+        self.granted = False
+        self.last: Answer | None = None
 
     # ------------------------------------------------------------------ time and sessions
     def advance(self, days: float = 0, seconds: float = 0) -> None:
@@ -91,6 +94,15 @@ class Echo:
         return self.send(env.intent_request(name, built, locale=self.locale, now=self.now,
                                             dialog_state=dialog_state))
 
+    def consent(self, status: str | None, *, code: str = "200") -> Answer:
+        """Answer the permission request of the last response (its AskFor directive's token given
+        back) the way Alexa does: a Connections.Response, in the session Alexa continues."""
+        directive = self.last.directive("Connections.SendRequest") if self.last else None
+        token = (directive or {}).get("token", "")
+        if status == "ACCEPTED" and code == "200":
+            self.granted = True
+        return self.send(env.connections_response(status, token, code=code, locale=self.locale, now=self.now))
+
     def end_session(self, reason: str = "USER_INITIATED") -> Answer:
         answer = self.send(env.session_ended_request(reason, self.locale, self.now))
         self.new_session()
@@ -101,7 +113,8 @@ class Echo:
             self.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
         return env.envelope(request, user_id=self.user_id, session_id=self.session_id, new=self.new,
                             attributes=self.attributes, apl=self.apl, skill_id=self.skill_id,
-                            api_endpoint=self.api_endpoint, in_session=in_session)
+                            api_endpoint=self.api_endpoint, in_session=in_session,
+                            permissions=env.GRANTED if self.granted else None)
 
     def send(self, request: dict, in_session: bool = True) -> Answer:
         return self.post(self.envelope(request, in_session))
@@ -111,6 +124,7 @@ class Echo:
         headers = self.sign(body) if self.sign else {}
         result = self.client.post(self.path, data=body, content_type="application/json", headers=headers)
         answer = Answer(result.status_code, result.get_json(silent=True) or {}, envelope)
+        self.last = answer
         if answer.status == 200 and answer.json.get("response") is not None:
             problems = response_problems(answer.json)
             SPEECH_LOG.append((envelope["request"].get("intent", {}).get("name", envelope["request"]["type"]),

@@ -58,13 +58,18 @@ class SkillServer:
 
     def stop(self) -> None:
         """SIGTERM (graceful), then SIGKILL if it does not exit within 15 s."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop(self.process)
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
+
+
+def stop(process: subprocess.Popen, grace: float = 15.0) -> None:
+    """Stop a server process: SIGTERM (graceful), then SIGKILL if it does not exit within ``grace`` s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)

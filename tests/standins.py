@@ -4,8 +4,8 @@
   hosts, s3.amazonaws.com), minted with ``cryptography``; clients trust it through a CA file.
 - :class:`HTTPSStandIn`: a real TLS, keep-alive HTTP/1.1 server on 127.0.0.1 whose behaviour a
   test sets: answer (after ``latency``) with a status and body, ``hang`` (read the request,
-  never answer), ``trickle`` (the body a byte at a time). It records every request and counts
-  TLS handshakes, i.e. connections.
+  never answer), ``trickle`` (the body a byte at a time). It records every request (GET, POST,
+  PUT, DELETE; with its body) and counts TLS handshakes, i.e. connections.
 - :class:`RefusingPort`: an https URL on a loopback port where nothing listens (a socket bound
   but not listening, so the kernel answers RST and no other test can take the port meanwhile).
 - :class:`SilentDNS`: host names under ``.never-answers.test`` whose resolution never returns.
@@ -87,6 +87,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 class HTTPSStandIn:
@@ -169,11 +170,15 @@ def _handler(stand_in: HTTPSStandIn) -> type[BaseHTTPRequestHandler]:
             self._answer()
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+        do_PUT = do_POST  # noqa: N815 - http.server's name
+
+        def do_DELETE(self) -> None:  # noqa: N802 - http.server's name
             self._answer()
 
-        def _answer(self) -> None:
-            seen = Seen(self.command, self.path, dict(self.headers.items()))
+        def _answer(self, body: bytes = b"") -> None:
+            seen = Seen(self.command, self.path, dict(self.headers.items()), body)
             stand_in.requests.append(seen)
             if stand_in.mode == "hang":
                 stand_in._stop.wait(60)

@@ -189,9 +189,11 @@ class Zones:
                  budget: float = LOOK_UP_BUDGET) -> None:
         self.client, self.cache, self.budget = client, cache or ZoneCache(), budget
 
-    def look_up(self, api_endpoint: str | None, device_id: str | None, token: str | None) -> str | None:
-        """The device's zone within the budget, else None (see `look_up`)."""
-        return look_up(api_endpoint, device_id, token, budget=self.budget, client=self.client, cache=self.cache)
+    def look_up(self, api_endpoint: str | None, device_id: str | None, token: str | None,
+                budget: float | None = None) -> str | None:
+        """The device's zone within the budget (this app's, unless given), else None (see `look_up`)."""
+        return look_up(api_endpoint, device_id, token, budget=self.budget if budget is None else budget,
+                       client=self.client, cache=self.cache)
 
     def refresh(self, api_endpoint: str | None, device_id: str | None, token: str | None) -> bool:
         """Ask in the background; the answer lands in the cache (see `refresh`)."""

@@ -52,7 +52,7 @@ def advance(t: Turn, routine: Routine, by: int) -> Reply:
     if by < 0 and routine.index == 0:
         return step(t, routine, Speech(t.texts.line("stretch.first_already")))
     if by > 0:
-        t.profile.count("stretches")
+        t.profile.count("stretches", on=t.today())
     routine = Routine(routine.ids, routine.index + by)
     if routine.finished:
         return finish(t, len(routine.ids))
@@ -63,7 +63,7 @@ def finish(t: Turn, count: int) -> Reply:
     """The end of a routine: a short summary and praise, then "anything else?"."""
     t.conv.routine = None
     t.profile.progress = None
-    done = t.profile.count("routines")
+    done = t.profile.count("routines", on=t.today())
     return anything_else(t, coaching.routine_done(t.texts, count, done), outcome="routine done")
 
 

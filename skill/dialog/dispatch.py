@@ -38,7 +38,7 @@ from ask_sdk_runtime.dispatch_components.request_components import AbstractReque
 from ..backends.store import ConcurrentUpdate, DeletionFailed, StoreUnavailable
 from ..voice.ssml import Speech
 from ..voice.texts import texts
-from . import facts, questions, safety, session, stretching
+from . import facts, progress, questions, reminding, safety, session, stretching
 from .query import route_of
 from .turn import Reply, RequestContext, Turn
 
@@ -51,6 +51,7 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     ("LaunchRequest", None): session.launch,
     ("SessionEndedRequest", None): session.session_ended,
     ("AlexaSkillEvent.SkillDisabled", None): session.skill_disabled,
+    ("Connections.Response", None): reminding.consent,
     (INTENT, "CanIExerciseIntent"): facts.can_i_exercise,
     (INTENT, "ReportOnsetIntent"): facts.take_facts,
     (INTENT, "ReportPainIntent"): facts.take_facts,
@@ -69,6 +70,10 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     (INTENT, "EmergencyHelpIntent"): safety.emergency_help,
     (INTENT, "ItHurtsIntent"): safety.it_hurts,
     (INTENT, "ForgetMeIntent"): session.forget_me,
+    (INTENT, "ProgressIntent"): progress.how_am_i_doing,
+    (INTENT, "SetReminderIntent"): reminding.set_reminder,
+    (INTENT, "ListRemindersIntent"): reminding.list_reminders,
+    (INTENT, "CancelRemindersIntent"): reminding.cancel_reminders,
     (INTENT, "AMAZON.HelpIntent"): session.help_,
     (INTENT, "AMAZON.StopIntent"): session.stop,
     (INTENT, "AMAZON.CancelIntent"): session.stop,
@@ -82,7 +87,7 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
 ACTIVITY: frozenset[Handler] = frozenset({
     stretching.start_stretch, stretching.list_stretches, stretching.next_, stretching.previous,
     stretching.repeat, stretching.resume, stretching.start_over, stretching.accept_offer,
-    stretching.yes_without_question, stretching.checked_in,
+    stretching.yes_without_question, stretching.checked_in, reminding.set_reminder,
 })
 
 
@@ -111,6 +116,8 @@ PENDING: dict[str, Answers] = {
     "resume":        Answers(yes=stretching.resume, no=stretching.decline_resume),
     "forget":        Answers(yes=session.forget_confirmed, no=session.forget_declined),
     "anything_else": Answers(yes=session.home, no=session.goodbye),
+    "reminder_retry": Answers(yes=reminding.retry, no=reminding.no_retry),
+    "pick_up":       Answers(yes=stretching.resume, no=session.okay),
 }
 _ANSWER_OF = {"AMAZON.YesIntent": "yes", "AMAZON.NoIntent": "no", "AMAZON.FallbackIntent": "unknown"}
 

@@ -15,7 +15,7 @@ from ..voice.answers import is_care
 from ..voice.ssml import Speech
 from . import coach
 from .catalogue import activity_id
-from .safety import care_reply, disclaimer_first, symptom_mid_routine, unclear_red_flag
+from .safety import care_reply, check_in, disclaimer_first, symptom_mid_routine, unclear_red_flag
 from .slots import Parsed, bounded, days_ago, onset_date
 from .turn import Reply, Turn, anything_else, ask, elicit
 
@@ -76,6 +76,8 @@ def take_facts(t: Turn) -> Reply:
     _remember_health(t)
     if problem is not None:
         return ask_fact(t, problem[0], ack.say(problem[1]))
+    if t.asked == "checkin":  # the day (or pain) told at the daily check-in: the question stands
+        return check_in(t, ack)
     return proceed(t, ack)
 
 

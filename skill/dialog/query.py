@@ -12,6 +12,22 @@ from datetime import datetime, timezone
 from ask_sdk_model.slu.entityresolution import StatusCode
 
 DEFAULT_LOCALE = "en-US"
+REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The answer to a permission request (a Connections.Response to our AskFor directive).
+
+    status: "ACCEPTED", "DENIED" or "NOT_ANSWERED" (anything else Alexa sends, as sent; None
+    when the payload had none); code: the connection's status code ("200" when the request
+    itself worked); token: what our directive carried, as given back.
+    """
+
+    name: str
+    code: str
+    status: str | None
+    token: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,10 @@ class Query:
     device_id: str | None = None
     api_endpoint: str | None = None
     api_token: str | None = None
+    #: The user has granted the reminders permission, as far as the envelope says (a consent
+    #: token, or the scope GRANTED); False says only that the envelope does not show it.
+    reminders_granted: bool = False
+    consent: Consent | None = None
 
     @property
     def route(self) -> tuple[str, str | None]:
@@ -74,7 +94,27 @@ def read_query(handler_input) -> Query:
         device_id=getattr(getattr(system, "device", None), "device_id", None),
         api_endpoint=getattr(system, "api_endpoint", None),
         api_token=getattr(system, "api_access_token", None),
+        reminders_granted=_granted(getattr(getattr(system, "user", None), "permissions", None)),
+        consent=_consent(request),
     )
+
+
+def _granted(permissions) -> bool:
+    scope = (getattr(permissions, "scopes", None) or {}).get(REMINDERS_SCOPE)
+    status = getattr(getattr(scope, "status", None), "value", None)
+    if status is not None:
+        return status == "GRANTED"
+    return bool(getattr(permissions, "consent_token", None))
+
+
+def _consent(request) -> Consent | None:
+    if getattr(request, "object_type", None) != "Connections.Response":
+        return None
+    payload = getattr(request, "payload", None)
+    status = payload.get("status") if isinstance(payload, dict) else None
+    code = getattr(getattr(request, "status", None), "code", None)
+    return Consent(str(getattr(request, "name", None) or ""), str(code or ""),
+                   status if isinstance(status, str) else None, str(getattr(request, "token", None) or ""))
 
 
 def _aware(value) -> datetime:

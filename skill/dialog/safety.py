@@ -133,6 +133,13 @@ def which_symptom_missed(t: Turn) -> Reply:
     return unclear_red_flag(t)
 
 
+def check_in(t: Turn, before: Speech | None = None) -> Reply:
+    """The daily check-in before a routine saved on an earlier day: one short red-flag question."""
+    t.conv.ask = "checkin"
+    speech = Speech().extend(before) if before else Speech()
+    return ask(speech.say(t.texts.line("checkin.question")), t.texts.line("checkin.reprompt"), outcome="check-in")
+
+
 def screen_positive(t: Turn) -> Reply:
     """ "Yes" to a safety screen: which one?"""
     tx = t.texts

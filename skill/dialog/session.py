@@ -10,6 +10,8 @@ import logging
 
 from ..backends.store import DeletionFailed, StoreUnavailable
 from ..voice.ssml import Speech
+from .progress import welcome_back
+from .reminding import cancel_all, forget_reminders
 from .safety import short_safety_line
 from .state import MAX_MISSES
 from .turn import Reply, Turn, anything_else, ask, tell
@@ -20,8 +22,10 @@ log = logging.getLogger(__name__)
 def launch(t: Turn) -> Reply:
     tx = t.texts
     profile = t.profile
+    screen: list = []
     if profile.disclaimer_heard:
-        speech = Speech(tx.line("launch.welcome_back"))
+        week, screen = welcome_back(t)
+        speech = Speech(tx.line("launch.welcome_back")).extend(week)
     else:
         speech = Speech(tx.line("launch.disclaimer"), tx.line("launch.what_i_do"))
         profile.hear_disclaimer()
@@ -34,8 +38,8 @@ def launch(t: Turn) -> Reply:
         question = tx.line("launch.resume_offer", number=progress.index + 1, total=len(progress.ids),
                            name=stretch.name)
         t.conv.ask = "resume"
-        return ask(speech.say(question), question)
-    return ask(speech.say(tx.line("launch.question")), tx.line("launch.reprompt"))
+        return ask(speech.say(question), question, directives=screen)
+    return ask(speech.say(tx.line("launch.question")), tx.line("launch.reprompt"), directives=screen)
 
 
 def recall_health(t: Turn) -> None:
@@ -110,7 +114,10 @@ def session_ended(t: Turn) -> Reply:
 
 
 def skill_disabled(t: Turn) -> Reply:
-    """The user disabled the skill: delete everything stored about them (503 if the database is down)."""
+    """The user disabled the skill: cancel their reminders where the API lets us (the event's
+    token), then delete everything stored about them (503 if the database is down)."""
+    if t.profile.alerts:
+        cancel_all(t)
     try:
         t.handler_input.attributes_manager.delete_persistent_attributes()
     except StoreUnavailable as exc:
@@ -121,18 +128,21 @@ def skill_disabled(t: Turn) -> Reply:
 def forget_me(t: Turn) -> Reply:
     tx = t.texts
     t.conv.ask = "forget"
-    return ask(Speech(tx.line("forget.confirm")), tx.line("forget.confirm_reprompt"), outcome="confirm forget")
+    confirm = "forget.confirm_reminders" if t.profile.alerts else "forget.confirm"
+    return ask(Speech(tx.line(confirm)), tx.line("forget.confirm_reprompt"), outcome="confirm forget")
 
 
 def forget_confirmed(t: Turn) -> Reply:
+    """Cancel the user's reminders (saying what could not be), then delete what is stored."""
     tx = t.texts
+    reminders = forget_reminders(t)
     try:
         t.handler_input.attributes_manager.delete_persistent_attributes()
     except Exception as exc:  # noqa: BLE001 - the database may be down: say so, keep the session
         log.warning("deleting user data failed: %s", type(exc).__name__)
-        return anything_else(t, Speech(tx.line("forget.failed")), outcome="forget failed")
+        return anything_else(t, reminders.say(tx.line("forget.failed")), outcome="forget failed")
     t.conv.attrs.clear()
-    return tell(Speech(tx.line("forget.done"), tx.line("goodbye.plain")), outcome="deleted")
+    return tell(Speech(tx.line("forget.done")).extend(reminders).say(tx.line("goodbye.plain")), outcome="deleted")
 
 
 def forget_declined(t: Turn) -> Reply:

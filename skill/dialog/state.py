@@ -7,7 +7,8 @@ attributes round-trip through Alexa on every turn, so they stay small and JSON-o
 
 `Profile` is the per-user record that outlives sessions (ask-sdk's persistent attributes, in
 `skill.backends.store`): whether the disclaimer was heard, the stretch routine in progress,
-counts of completed routines and stretches. Health facts (onset date, pain scores) are kept
+counts of completed routines and stretches (also per day, the last 60 days), the alert tokens
+of the user's reminders. Health facts (onset date, pain scores) are kept
 there only when the deployment sets ``BACKCOACH_REMEMBER_HEALTH=1`` (HIPAA-eligible
 deployments). Both are typed views over plain dicts, mutated in place.
 """
@@ -22,8 +23,12 @@ from datetime import date
 ASKS = frozenset({
     "onset", "pain", "screen", "which_symptom", "offer_stretch", "start_routine", "resume",
     "forget", "anything_else", "clarify", "hurt_screen", "checkin",
+    "reminder_retry", "pick_up",
 })
 PAIN_HISTORY = 30
+#: Days of activity kept (the longest streak the skill can count), and alert tokens kept.
+ACTIVE_DAYS = 60
+MAX_ALERTS = 10
 #: Answers not understood in a row before the session stops for now.
 MAX_MISSES = 3
 #: What the user asked for while facts were still missing.
@@ -201,6 +206,16 @@ class Conversation:
         self._put("unsaved", value)
 
     @property
+    def reminder(self) -> str | None:
+        """The reminder asked for and not yet set (a `skill.dialog.schedule.Plan` token), for a retry."""
+        value = self.attrs.get("remind")
+        return value if isinstance(value, str) else None
+
+    @reminder.setter
+    def reminder(self, value: str | None) -> None:
+        self._put("remind", value)
+
+    @property
     def misses(self) -> int:
         return _small_int(self.attrs.get("misses"), 0, 100) or 0
 
@@ -312,15 +327,43 @@ class Profile:
         """Keep the device's zone (the device as a short hash: a zone is not worth a device id)."""
         self.attrs["zone"] = {"name": name, "device": _device_key(device_id), "on": day.isoformat()}
 
-    def count(self, name: str, by: int = 1) -> int:
-        """Add to a counter in `stats` ("routines", "stretches") and return it."""
+    def count(self, name: str, by: int = 1, on: date | None = None) -> int:
+        """Add to a counter in `stats` ("routines", "stretches") and return it; with `on` (the
+        user's day), to that day's counts too."""
         stats = self.attrs.get("stats")
         stats = stats if isinstance(stats, dict) else {}
         value = stats.get(name)
         value = (value if isinstance(value, int) and not isinstance(value, bool) else 0) + by
         stats[name] = value
         self.attrs["stats"] = stats
+        if on is not None:
+            days = self.days()
+            counts = days.setdefault(on.isoformat(), {})
+            counts[name] = counts.get(name, 0) + by
+            self.attrs["days"] = dict(sorted(days.items())[-ACTIVE_DAYS:])
         return value
+
+    def days(self) -> dict[str, dict[str, int]]:
+        """Days of activity ("YYYY-MM-DD" in the user's zone) -> counts of that day, oldest first."""
+        raw = self.attrs.get("days")
+        if not isinstance(raw, dict):
+            return {}
+        return {day: {k: n for k, n in counts.items() if isinstance(n, int) and not isinstance(n, bool)}
+                for day, counts in raw.items() if isinstance(day, str) and isinstance(counts, dict)}
+
+    @property
+    def alerts(self) -> list[str]:
+        """The alert tokens of the reminders this skill set for the user (nothing else of them)."""
+        raw = self.attrs.get("alerts")
+        return [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
+
+    @alerts.setter
+    def alerts(self, tokens: list[str]) -> None:
+        kept = list(dict.fromkeys(tokens))[-MAX_ALERTS:]
+        if kept:
+            self.attrs["alerts"] = kept
+        else:
+            self.attrs.pop("alerts", None)
 
     # ---------------------------------------------------------------- health (opt-in deployments)
     @property

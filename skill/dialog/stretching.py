@@ -6,10 +6,13 @@ as activity routes); the routine itself is kept by `skill.dialog.coach`.
 
 from __future__ import annotations
 
+from ..voice.answers import is_care
 from ..voice.ssml import Speech
+from ..voice.texts import join
 from . import coach
 from .catalogue import stretch_id
 from .facts import ask_fact, proceed
+from .safety import care_reply, check_in
 from .session import fallback, help_, home, okay, stop
 from .state import Routine
 from .turn import Reply, Turn, ask, tell
@@ -103,15 +106,28 @@ def resume(t: Turn) -> Reply:
         t.conv.ask = "offer_stretch"
         return ask(Speech(tx.line("stretch.resume_none"), question), question)
     if t.conv.routine is None and t.profile.progress_saved_before(t.today()) and not t.conv.flag("checked_in"):
-        t.conv.ask = "checkin"
-        return ask(Speech(t.texts.line("checkin.question")), t.texts.line("checkin.reprompt"), outcome="check-in")
+        return check_in(t)
     return coach.step(t, routine)
 
 
 def checked_in(t: Turn) -> Reply:
-    """ "Nothing new" to the check-in: carry on with the saved routine."""
+    """ "Nothing new" to the check-in: carry on with the saved routine, moved along the timeline
+    when the user told the day their back went again (the onset is not kept between sessions)."""
     t.conv.set_flag("checked_in")
-    return resume(t)
+    saved = t.profile.progress
+    if t.conv.routine is not None or saved is None or t.conv.onset is None:
+        return resume(t)
+    assessment = t.assess()
+    if is_care(assessment):
+        return care_reply(t, assessment)
+    today = [s.id for s in t.rules.routine(assessment.case, assessment)]
+    done = saved.ids[:saved.index]
+    rest = [i for i in today if i not in done]
+    if not rest or done + rest == saved.ids:
+        return resume(t)
+    added = [t.rules.stretches[i].name for i in rest if i not in saved.ids]
+    said = (t.texts.line("progress.moved_on", names=join(added)) if added else t.texts.line("progress.updated"))
+    return coach.step(t, Routine(done + rest, len(done)), Speech(said))
 
 
 def decline_resume(t: Turn) -> Reply:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_model import Intent
 from ask_sdk_model.dialog import ElicitSlotDirective
-from ask_sdk_model.ui import SimpleCard
+from ask_sdk_model.ui import Card, SimpleCard
 
 from rules import Assessment, Case, RuleSet
 from rules.models import MAX_DAYS
@@ -29,6 +29,7 @@ from .query import Query, read_query
 from .state import Conversation, Profile
 
 if TYPE_CHECKING:
+    from ..backends.reminders import Reminders, RemindersApi
     from ..backends.timezones import Zones
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,13 @@ def _zone(name: str) -> ZoneInfo:
 class Services:
     """rules: the combined rule set; zones: the Settings API (`skill.backends.timezones.Zones`:
     a pooled client, a budget per request); remember_health: keep onset and pain between
-    sessions (HIPAA-eligible deployments only)."""
+    sessions (HIPAA-eligible deployments only); reminders: Alexa's Reminders API
+    (`skill.backends.reminders.RemindersApi`)."""
 
     rules: RuleSet
     zones: Zones
     remember_health: bool = False
+    reminders: RemindersApi | None = None
 
 
 def days_since(onset: date | None, today: date) -> int | None:
@@ -75,6 +78,8 @@ class RequestContext:
     outcome: str = "unhandled"
     retries: int = 0
     route: str = ""
+    #: What outlives a re-run of the request after a concurrent update (the Reminders API's calls).
+    memo: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -87,7 +92,7 @@ class Reply:
 
     speech: Speech
     reprompt: Speech | None = None
-    card: tuple[str, str] | None = None
+    card: tuple[str, str] | Card | None = None
     directives: list = field(default_factory=list)
     elicit: str | None = None
     end: bool | None = None
@@ -113,6 +118,7 @@ class Turn:
         self.noted = Speech()
         self._profile: Profile | None = None
         self._today: date | None = None
+        self._zone_guessed = False
 
     # ------------------------------------------------------------------ state
     @property
@@ -165,10 +171,37 @@ class Turn:
             if name is not None:
                 self.profile.keep_zone(q.device_id, name, utc_day)
         if name is None:
+            self._zone_guessed = True
             return UTC  # not kept: the next request asks again (the breaker keeps it cheap)
         if q.in_session:
             self.conv.timezone = name
         return name
+
+    def known_zone(self, budget: float) -> str | None:
+        """The user's time zone when it is known, not guessed: as `zone_name`, and when that fell
+        back to UTC, one more look-up within `budget` seconds (a reminder must not ring at a
+        guessed hour). None when the zone cannot be known now."""
+        name = self.zone_name()
+        if not self._zone_guessed:
+            return name
+        q = self.query
+        name = self.services.zones.look_up(q.api_endpoint, q.device_id, q.api_token, budget=budget)
+        if name is not None:
+            self.profile.keep_zone(q.device_id, name, self.query.timestamp.astimezone(timezone.utc).date())
+        return name
+
+    def reminders(self) -> Reminders | None:
+        """The Reminders API for this request: one deadline over all its calls, kept when the
+        request is re-run after a concurrent update (so a reminder is not created twice)."""
+        api = self.services.reminders
+        if api is None:
+            return None
+        memo = getattr(self.handler_input.context, "memo", None)
+        if not isinstance(memo, dict):
+            memo = {}
+        if "reminders" not in memo:
+            memo["reminders"] = api.for_request(self.query.api_endpoint, self.query.api_token)
+        return memo["reminders"]
 
     def days_since_onset(self) -> int | None:
         return days_since(self.conv.onset, self.today())
@@ -192,8 +225,10 @@ class Turn:
         builder.speak(reply.speech.inner_ssml)
         if reply.reprompt is not None:
             builder.ask(reply.reprompt.inner_ssml)
-        if reply.card is not None:
+        if isinstance(reply.card, tuple):
             builder.set_card(SimpleCard(title=reply.card[0], content=reply.card[1]))
+        elif reply.card is not None:  # a card ask-sdk builds itself (the permissions consent card)
+            builder.set_card(reply.card)
         for directive in reply.directives:
             builder.add_directive(directive)
         if reply.elicit is not None:

@@ -14,6 +14,8 @@ SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-backcoach000"
 API_ENDPOINT = "https://api.amazonalexa.com"
 AUTHORITY = "amzn1.er-authority.echo-sdk.{skill}.{slot_type}"
 APL = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}
+#: What a user who granted the skill a permission (reminders) carries in context.System.user.
+GRANTED = {"consentToken": "simulated-consent-token"}
 
 
 def _id(prefix: str) -> str:
@@ -48,11 +50,16 @@ def slot(name: str, value: str | None = None, *, resolved_id: str | None = None,
 def envelope(request: dict, *, user_id: str, session_id: str | None = None, new: bool = False,
              attributes: dict | None = None, device_id: str = "amzn1.ask.device.SIMULATED",
              apl: bool = False, skill_id: str = SKILL_ID, api_endpoint: str = API_ENDPOINT,
-             api_token: str = "simulated-access-token", in_session: bool = True) -> dict:
-    """A complete request envelope around `request`."""
+             api_token: str = "simulated-access-token", in_session: bool = True,
+             permissions: dict | None = None) -> dict:
+    """A complete request envelope around `request`; `permissions`: what the user granted
+    (`GRANTED`), as Alexa shows it in ``context.System.user.permissions``."""
+    user: dict[str, Any] = {"userId": user_id}
+    if permissions:
+        user["permissions"] = dict(permissions)
     system = {
         "application": {"applicationId": skill_id},
-        "user": {"userId": user_id},
+        "user": user,
         "device": {"deviceId": device_id, "supportedInterfaces": dict(APL) if apl else {}},
         "apiEndpoint": api_endpoint,
         "apiAccessToken": api_token,
@@ -84,6 +91,19 @@ def intent_request(intent: str, slots: dict[str, dict] | None = None, *, locale:
     if dialog_state:
         request["dialogState"] = dialog_state
     return request
+
+
+def connections_response(status: str | None, token: str = "", *, code: str = "200", name: str = "AskFor",
+                         locale: str = "en-US", now: datetime | None = None) -> dict:
+    """The answer to a Connections.SendRequest AskFor directive: `status` ACCEPTED, DENIED or
+    NOT_ANSWERED, the directive's `token` given back, `code` the connection's own status."""
+    payload = {"permissionScope": "alexa::alerts:reminders:skill:readwrite"}
+    if status is not None:
+        payload["status"] = status
+    return {"type": "Connections.Response", "requestId": _id("amzn1.echo-api.request"),
+            "timestamp": timestamp(now), "locale": locale, "name": name,
+            "status": {"code": code, "message": "OK" if code == "200" else "error"},
+            "payload": payload, "token": token}
 
 
 def session_ended_request(reason: str = "USER_INITIATED", locale: str = "en-US",

@@ -118,6 +118,17 @@ def _dedupe(values: list[dict]) -> list[dict]:
     return values
 
 
+def contract_types(locale: str) -> list[dict]:
+    """Slot types the voice contract itself defines (``[types.NAME]``: values with an id, a value,
+    synonyms, and ``synonyms_<locale>`` for one locale's own words)."""
+    types = []
+    for name, kind in contract().get("types", {}).items():
+        values = [_value(v["id"], [v["value"], *v.get("synonyms", []), *v.get(f"synonyms_{locale}", [])])
+                  for v in kind["values"]]
+        types.append({"name": name, "values": _dedupe(values)})
+    return types
+
+
 def build_model(rules: RuleSet, locale: str) -> dict:
     """The interaction model of one locale."""
     spec = contract()
@@ -147,7 +158,7 @@ def build_model(rules: RuleSet, locale: str) -> dict:
                            for slot in prompted)
     return {"interactionModel": {
         "languageModel": {"invocationName": spec["invocation"], "intents": intents,
-                          "types": slot_types(rules, locale)},
+                          "types": [*slot_types(rules, locale), *contract_types(locale)]},
         "dialog": {"intents": dialog_intents, "delegationStrategy": "SKILL_RESPONSE"},
         "prompts": prompts,
     }}
