@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from skill.dialog import schedule
 from skill.dialog import slots as readers
 from skill.simulator import Resolution
 
@@ -46,9 +47,28 @@ def _onset(slots: dict[str, str], today: date) -> object:
     return slots.get("onsetDate") or slots.get("daysAgo")
 
 
-def _clock(raw: str) -> str:
-    """AMAZON.TIME as a fact: "19:00" stays, "EV" (evening) becomes "evening"."""
-    return {"MO": "morning", "AF": "afternoon", "EV": "evening", "NI": "night"}.get(raw, raw)
+def _reminder(r: Resolution, today: date) -> dict[str, object]:
+    """SetReminderIntent's slots read as the skill reads them (`skill.dialog.schedule`): a clock
+    time ("19:30", the part of the day said moving "7:30" into the evening), else the part of the
+    day; how often; for a one-off, the day as days from today."""
+    filled = {f.name: f for f in r.filled}
+    time, repeat, day = (filled.get(name) for name in ("reminderTime", "reminderRepeat", "reminderDay"))
+    if time is None and repeat is None and day is None:
+        return {}
+    facts: dict[str, object] = {}
+    often, part = schedule._repeat((repeat.value, repeat.id) if repeat else None)
+    clock, time_part = schedule._time(time.value if time else None)
+    if often:
+        facts["reminder_repeat"] = often
+    asked = schedule.read(time.value if time else None, (repeat.value, repeat.id) if repeat else None,
+                          day.value if day else None, today)
+    if clock is not None and asked.plan is not None:
+        facts["reminder_time"] = f"{asked.plan.hour:02d}:{asked.plan.minute:02d}"
+    elif time_part or part:
+        facts["reminder_time"] = time_part or part
+    if asked.plan is not None and asked.plan.day is not None and (asked.plan.repeat == "once" or day):
+        facts["reminder_day"] = (asked.plan.day - today).days
+    return facts
 
 
 #: Slot name -> (fact, reader of the value as sent).
@@ -58,9 +78,6 @@ SLOT_FACTS = {
     "symptom": ("symptom", str),
     "activity": ("activity", str),
     "stretch": ("stretch", str),
-    "reminderTime": ("reminder_time", _clock),
-    "reminderRepeat": ("reminder_repeat", str),
-    "reminderDay": ("reminder_day", _number),
 }
 
 
@@ -75,7 +92,7 @@ def facts_of(r: Resolution, today: date = TODAY) -> dict[str, object]:
         if name in SLOT_FACTS:
             fact, read = SLOT_FACTS[name]
             facts[fact] = read(value)
-    return facts
+    return {**facts, **_reminder(r, today)}
 
 
 def intent_of(r: Resolution) -> str:

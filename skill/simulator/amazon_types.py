@@ -192,3 +192,59 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+class TimeReader:
+    """AMAZON.TIME: "7 pm" -> "19:00", "half 7" and "7 30" -> "07:30", "at 9" -> "09:00", "noon" ->
+    "12:00", "in the evening" -> "EV" (a part of the day: MO, AF, EV, NI). A clock time without
+    am or pm is sent as said (07:00); the words around it ("every evening") tell the skill which.
+    Found only after "at", before "am", "pm" or "o'clock", or as "half N", "quarter past N",
+    "N 30": a bare number is no time."""
+
+    def __init__(self, words: Mapping) -> None:
+        self.fixed: dict[str, str] = dict(words["fixed"])
+        self.parts: dict[str, str] = dict(words["parts"])
+        fixed = _alternatives([*self.fixed, *self.parts])
+        hour = r"(?P<h>1[0-2]|0?\d|2[0-3]|1[3-9])"
+        self._grammar = [
+            (re.compile(rf"(?P<phrase>{fixed})"), self._fixed),
+            (re.compile(rf"(?:at )?{hour}(?: (?P<m>[0-5]\d))? ?(?P<half>am|pm|a m|p m)"), self._clock),
+            (re.compile(rf"(?:at )?{hour}(?: (?P<m>[0-5]\d))? o'clock"), self._clock),
+            (re.compile(rf"(?:at )?half(?: past)? {hour}"), self._half),
+            (re.compile(rf"(?:at )?quarter past {hour}"), self._quarter),
+            (re.compile(rf"at {hour}(?: (?P<m>[0-5]\d))?"), self._clock),
+        ]
+        self._finders = [re.compile(rf"\b(?:{rule.pattern})\b") for rule, _ in self._grammar]
+
+    def find(self, text: str) -> list[Span]:
+        """The times in `text` (canonical), longest first where they overlap."""
+        found = []
+        for (rule, convert), finder in zip(self._grammar, self._finders):
+            for match in finder.finditer(text):
+                found.append(Span(match.start(), match.end(), convert(rule.fullmatch(match.group()))))
+        found.sort(key=lambda s: (s.start - s.end, s.start))
+        kept: list[Span] = []
+        for span in found:
+            if all(span.end <= k.start or span.start >= k.end for k in kept):
+                kept.append(span)
+        return sorted(kept, key=lambda s: s.start)
+
+    def _fixed(self, match: re.Match) -> str:
+        phrase = match["phrase"]
+        return self.fixed.get(phrase) or self.parts[phrase]
+
+    @staticmethod
+    def _clock(match: re.Match) -> str:
+        hour, minute = int(match["h"]), int(match["m"] or 0)
+        half = (match.groupdict().get("half") or "").replace(" ", "")
+        if half:
+            hour = hour % 12 + (12 if half == "pm" else 0)
+        return f"{hour:02d}:{minute:02d}"
+
+    @staticmethod
+    def _half(match: re.Match) -> str:
+        return f"{int(match['h']):02d}:30"
+
+    @staticmethod
+    def _quarter(match: re.Match) -> str:
+        return f"{int(match['h']):02d}:15"

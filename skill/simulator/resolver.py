@@ -9,7 +9,8 @@ and what Amazon's own models provide (builtins.toml: built-in intents' phrases, 
 number and date words), with the models of `skill.simulator.nlu` trained from them. In order:
 
 1. the launch phrases ("open back coach") -> a LaunchRequest; a one-shot request ("ask back
-   coach if ...") is read without its launch phrase;
+   coach if ...") is read without its launch phrase; a sample utterance said word for word is
+   its intent (the model checker keeps any symptom's words out of other intents' samples);
 2. the red-flag spotter, on the whole utterance in every state: an emergency ("call an
    ambulance", "call 911") -> EmergencyHelpIntent; a symptom -> ReportSymptomIntent with the
    symptom, and the pain, onset and age also said (unless the whole utterance is one question
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import envelopes as env
-from .amazon_types import DateReader, NumberReader
+from .amazon_types import DateReader, NumberReader, TimeReader
 from .catalogue import Catalogue
 from .nlu.features import Featurizer
 from .nlu.slotfill import Cues, Fact, bare_value, facts
@@ -137,6 +138,7 @@ class Resolver:
                                    data["normalise"]["endings"])
         self.numbers = NumberReader(data["types"]["AMAZON.NUMBER"])
         self.dates = DateReader(data["types"]["AMAZON.DATE"])
+        self.times = TimeReader(data["types"]["AMAZON.TIME"])
         self.featurizer = Featurizer(self.catalogue, self.numbers, self.dates)
         self.trained = load_or_train(model, data, self.featurizer)
         self.spotter = Spotter(self.trained.spotter, self.featurizer)
@@ -186,6 +188,10 @@ class Resolver:
             elicit = None
         if _babble(said):
             return self._fallback(text)
+        if said in self.exact and elicit is None:
+            # a sample word for word: the model checker keeps symptom words out of other intents' samples
+            intent = self.exact[said]
+            return Resolution(text, intent, (), self._names(intent), 1.0, "exact", said)
         spotted = self.spotter.spot(raw)
         long = len(said.split()) > MAX_WORDS
         ranked = None if long else self.trained.intents.rank(*self.featurizer.views([said]))[0]
@@ -193,9 +199,6 @@ class Resolver:
             return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
         if ranked is None:
             return self._fallback(text)
-        if said in self.exact and elicit is None:
-            intent = self.exact[said]
-            return Resolution(text, intent, (), self._names(intent), 1.0, "exact", said)
         spans = self.featurizer.spans(said, today)
         if elicit is not None:
             answer = self._answer(text, said, spans, today, elicit, ranked)
@@ -224,7 +227,7 @@ class Resolver:
             return Resolution(text, intent, (), self._names(intent), round(spotted.probability, 3), "red flag",
                               spotted.window)
         types = self.slot_types[SYMPTOM_INTENT]
-        found = facts(said, self.featurizer.spans(said, today), types, today, self.cues, elicited=elicited,
+        found = facts(said, self.featurizer.spans(said, today, types.values()), types, today, self.cues, elicited=elicited,
                       strict=True, custom=False)
         symptom = tuple(Filled(name, spotted.window, kind, spotted.label) for name, kind in types.items()
                         if kind == "SYMPTOM")[:1]
@@ -234,7 +237,8 @@ class Resolver:
         """The elicited intent with the slot's value, when the utterance answers the question."""
         intent, slot = elicit
         types = self.slot_types[intent]
-        found = facts(said, spans, types, today, self.cues, elicited=slot, custom=False)
+        found = facts(said, self.featurizer.spans(said, today, types.values()), types, today, self.cues,
+                      elicited=slot, custom=False)
         wanted = ("onsetDate", "daysAgo") if slot in ("onsetDate", "daysAgo") else (slot,)
         if not any(name in found for name in wanted):
             return None
@@ -246,6 +250,7 @@ class Resolver:
     def _classified(self, text: str, said: str, spans: list, today: date, intent: str,
                     confidence: float) -> Resolution:
         types = self.slot_types.get(intent, {})
+        spans = self.featurizer.spans(said, today, types.values())
         if intent in FACT_INTENTS:
             either = {name: kind for i in FACT_INTENTS for name, kind in self.slot_types.get(i, {}).items()}
             found = facts(said, spans, either, today, self.cues)
@@ -253,7 +258,8 @@ class Resolver:
             if first is not None:
                 intent = next((i for i, own in FACT_INTENTS.items() if first.slot in own), intent)
             return self._resolution(text, intent, found, confidence, "classifier")
-        found = facts(said, spans, types, today, self.cues, strict=intent not in FACT_INTENTS)
+        times = self.times.find(said) if "AMAZON.TIME" in types.values() else []
+        found = facts(said, spans, types, today, self.cues, strict=intent not in FACT_INTENTS, times=times)
         extra: tuple[Filled, ...] = ()
         if "symptom" in types and "symptom" not in found and "age" not in found:
             phrase = _after_carrier(said, self.carriers)

@@ -8,6 +8,7 @@ has no randomness), CPU only, a few seconds to train on a locale's examples.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ class TextClassifier:
     """Fit on (word view, character view, label) triples; rank the labels of new texts."""
 
     def __init__(self, class_weight: str | None = "balanced") -> None:
+        """`class_weight`: "balanced" (every label weighs the same in all), "sqrt" (half way
+        between that and counting each example once), or None."""
         self.words = TfidfVectorizer(token_pattern=r"[^ ]+", ngram_range=(1, 2), sublinear_tf=True,
                                      lowercase=False, dtype=np.float32)
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
@@ -58,6 +61,10 @@ class TextClassifier:
 
     def fit(self, words: Sequence[str], chars: Sequence[str], labels: Sequence[str]) -> TextClassifier:
         features = hstack([self.words.fit_transform(words), self.chars.fit_transform(chars)]).tocsr()
+        if self.model.class_weight == "sqrt":
+            counts = Counter(labels)
+            even = len(labels) / len(counts)
+            self.model.set_params(class_weight={label: (even / n) ** 0.5 for label, n in counts.items()})
         self.model.fit(features, list(labels))
         self.vocabulary = frozenset(w for text in chars for w in text.split())
         return self

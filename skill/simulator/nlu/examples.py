@@ -104,6 +104,8 @@ def spotter_examples(model: Mapping, builtins: Mapping, seed: int = 17) -> list[
         examples += [(text, label) for text in _filled(sample, types, filler)]
     examples += [(canonical(text), NONE) for text in (*language()["fallback"]["phrases"],
                                                        *language()["spotter"]["none"])]
+    for day in language()["fill"]["phrases"]["AMAZON.DATE"]:  # "thursday night" is a day, not night pain
+        examples += [(canonical(text.format(day)), NONE) for text in ("{}", "it was {}", "it started {}")]
     for kind in lm.get("types", []):
         if kind["name"] != SYMPTOM_TYPE:
             continue

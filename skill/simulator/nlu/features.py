@@ -95,10 +95,16 @@ class Featurizer:
         self.dates = dates
         self.lexicon = lexicon or Lexicon(language()["classes"])
 
-    def spans(self, text: str, today: date = _SOME_DAY) -> list[Span]:
+    def spans(self, text: str, today: date = _SOME_DAY, types: Iterable[str] | None = None) -> list[Span]:
         """Custom values, dates and numbers in `text` (canonical), not overlapping: custom values
-        first, then dates, then numbers, each kept only where nothing found before lies."""
-        found = [Span(f.start, f.end, f.type, text[f.start:f.end], f.id) for f in self.catalogue.find(text)]
+        first, then dates, then numbers, each kept only where nothing found before lies.
+
+        :param types: only custom values of these slot types (an intent's own): "this morning"
+            is then a date, not the reminder value "this morning" of another intent.
+        """
+        wanted = None if types is None else frozenset(types)
+        found = [Span(f.start, f.end, f.type, text[f.start:f.end], f.id) for f in self.catalogue.find(text)
+                 if wanted is None or f.type in wanted]
         found += [Span(s.start, s.end, "AMAZON.DATE", s.value) for s in self.dates.find(text, today)]
         found += [Span(s.start, s.end, "AMAZON.NUMBER", s.value) for s in self.numbers.find(text)]
         kept: list[Span] = []

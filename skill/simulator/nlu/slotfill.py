@@ -23,7 +23,7 @@ from datetime import date
 
 from .features import Span, language
 
-DATE, NUMBER = "AMAZON.DATE", "AMAZON.NUMBER"
+DATE, NUMBER, TIME = "AMAZON.DATE", "AMAZON.NUMBER", "AMAZON.TIME"
 #: A number of days said as such: the daysAgo slot.
 _DAYS = re.compile(r"^(?:.* )?(\d+|a|an|one|two|a couple of|a couple|couple of|a few|few) days?(?: .*)?$")
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3,
@@ -217,13 +217,25 @@ def custom_facts(spans: list[Span], slot_types: Mapping[str, str]) -> list[Fact]
     return [Fact(by_type[s.kind], s.value, s.start, s.kind, s.id) for s in spans if s.kind in by_type]
 
 
+def time_facts(times: list[Span], spans: list[Span], slot_types: Mapping[str, str]) -> dict[str, Fact]:
+    """An AMAZON.TIME slot: the first clock time, else the first part of the day, that is not
+    part of a custom value ("every evening" is a repeat, not a time)."""
+    taken = [s for s in spans if not s.kind.startswith("AMAZON.")]
+    free = [t for t in times if all(t.end <= s.start or t.start >= s.end for s in taken)]
+    clock = [t for t in free if ":" in t.value] or free
+    return {name: Fact(name, clock[0].value, clock[0].start, TIME)
+            for name, kind in slot_types.items() if kind == TIME and clock}
+
+
 def facts(text: str, spans: list[Span], slot_types: Mapping[str, str], today: date, cues: Cues, *,
-          elicited: str | None = None, strict: bool = False, custom: bool = True) -> dict[str, Fact]:
+          elicited: str | None = None, strict: bool = False, custom: bool = True,
+          times: list[Span] = ()) -> dict[str, Fact]:
     """The facts of `text` for an intent with `slot_types` (name -> type), by slot name.
 
     :param elicited: the slot the skill just asked for, if any (its answer may be a bare value).
     :param strict: dates need an onset word (see `onset_facts`).
     :param custom: also custom values (activities, stretches).
+    :param times: the times in `text` (`TimeReader.find`), for AMAZON.TIME slots.
     """
     asked = elicited in ("onsetDate", "daysAgo")
     onset = _pick(onset_facts(text, spans, today, cues, asked=asked, strict=strict), text, cues)
@@ -242,7 +254,7 @@ def facts(text: str, spans: list[Span], slot_types: Mapping[str, str], today: da
         chosen["age"] = age
     for fact in custom_facts(spans, slot_types) if custom else ():
         chosen.setdefault(fact.slot, fact)
-    return {**chosen, **_other_slots(spans, slot_types, chosen)}
+    return {**chosen, **time_facts(list(times), spans, slot_types), **_other_slots(spans, slot_types, chosen)}
 
 
 def _other_slots(spans: list[Span], slot_types: Mapping[str, str], chosen: Mapping[str, Fact]) -> dict[str, Fact]:

@@ -23,8 +23,8 @@ from .classifier import TextClassifier
 from .features import EMERGENCY, NONE, Featurizer, clauses, language
 
 #: The least probability of a symptom in its best window for it to count, and of an emergency.
-SYMPTOM_FLOOR = 0.5
-EMERGENCY_FLOOR = 0.7
+SYMPTOM_FLOOR = 0.4
+EMERGENCY_FLOOR = 0.6
 #: In a long story (more words than this), a red flag is said plainly: only a window at least
 #: this probable counts (a clause of small talk may look like a symptom now and then).
 LONG_WORDS = 45

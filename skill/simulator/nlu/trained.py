@@ -69,13 +69,16 @@ def train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
     started = time.perf_counter()
     models = []
     with threadpool_limits(limits=1):  # one core: small matrices, and the machine may be shared
-        for examples, custom in ((intent_examples(model, builtins), True), (spotter_examples(model, builtins), False)):
+        # The spotter's NONE has far more examples than any symptom: weighing every label the same
+        # made it hear symptoms in small talk; "sqrt" keeps rare symptoms heard without that.
+        jobs = ((intent_examples(model, builtins), True, "balanced"), (spotter_examples(model, builtins), False, "sqrt"))
+        for examples, custom, weight in jobs:
             texts, labels = [text for text, _ in examples], [label for _, label in examples]
             if len(set(labels)) < 2:
                 models.append(None)
                 continue
             words, chars = featurizer.views(texts, custom=custom)
-            models.append(TextClassifier().fit(words, chars, labels))
+            models.append(TextClassifier(weight).fit(words, chars, labels))
     return Trained(*models, seconds=time.perf_counter() - started)
 
 
