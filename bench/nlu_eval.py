@@ -4,6 +4,8 @@
     .venv/bin/python bench/nlu_eval.py dev --misses        # also every item it gets wrong
     .venv/bin/python bench/nlu_eval.py dev --write         # also bench/results/nlu-dev.md
     .venv/bin/python bench/nlu_eval.py holdout             # the held-out split (score once, at the end)
+    .venv/bin/python bench/nlu_eval.py extra               # the NLU engineer's own fresh phrasings
+    .venv/bin/python bench/nlu_eval.py dev --train         # also time training each locale afresh
 
 Single utterances go through the real resolver (`skill.simulator.resolve`) with their context:
 at ``asked_onset`` and ``asked_pain`` the skill has elicited the onset or the pain slot of
@@ -116,7 +118,24 @@ def table(scored: list[Scored], key: str) -> list[str]:
     return lines
 
 
-def summary(split: str, scored: list[Scored], dialogues: list | None = None) -> str:
+def train_times(locales: list[str]) -> dict[str, float]:
+    """Seconds to train each locale's models afresh (the disk cache not used)."""
+    from rules import default_rules
+    from skill.simulator.nlu.trained import train
+    from skill.simulator.resolver import Resolver
+    from skill.simulator.text import builtins
+    from skill.voice.model import build_model
+    seconds = {}
+    for locale in locales:
+        model = build_model(default_rules(), locale)
+        started = time.perf_counter()
+        train(model, builtins(), Resolver.for_locale(locale).featurizer)
+        seconds[locale] = time.perf_counter() - started
+    return seconds
+
+
+def summary(split: str, scored: list[Scored], dialogues: list | None = None,
+            trained: dict[str, float] | None = None) -> str:
     """The figures as markdown."""
     total = Tally.of(scored)
     times = sorted(s.seconds for s in scored if s.item.get("text"))
@@ -130,7 +149,10 @@ def summary(split: str, scored: list[Scored], dialogues: list | None = None) -> 
     if times:
         lines += [f"Resolution time per utterance: median {1000 * times[len(times) // 2]:.2f} ms, "
                   f"90th percentile {1000 * times[int(len(times) * 0.9)]:.2f} ms, "
-                  f"slowest {1000 * times[-1]:.2f} ms (model already trained).", ""]
+                  f"slowest {1000 * times[-1]:.2f} ms (wall clock, models already trained).", ""]
+    if trained:
+        lines += ["Training afresh (both models of a locale, one core): "
+                  + ", ".join(f"{locale} {seconds:.1f} s" for locale, seconds in trained.items()) + ".", ""]
     if dialogues is not None:
         from bench.nlu_dialogues import dialogue_lines
         lines += dialogue_lines(dialogues)
@@ -153,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="print every item read wrong")
     parser.add_argument("--write", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}/nlu-<split>.md")
     parser.add_argument("--no-conversations", action="store_true", help="single utterances only")
+    parser.add_argument("--train", action="store_true", help="also time training each locale afresh")
     args = parser.parse_args(argv)
     items = utterances(args.split)
     warm = {}
@@ -165,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_conversations and args.split != "extra":
         from bench.nlu_dialogues import conversations, run_all
         dialogues = run_all(conversations(args.split))
-    text = summary(args.split, scored, dialogues)
+    trained = train_times(sorted(warm)) if args.train else None
+    text = summary(args.split, scored, dialogues, trained)
     print(text)
     print("first call per locale (loading the cached models, or training them): "
           + ", ".join(f"{locale} {seconds:.1f} s" for locale, seconds in warm.items()))
