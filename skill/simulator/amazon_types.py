@@ -29,6 +29,15 @@ class Span:
     value: str
 
 
+def longest_first(found: Iterable[Span]) -> list[Span]:
+    """`found` without the spans that overlap a longer one, in the order of the text."""
+    kept: list[Span] = []
+    for span in sorted(found, key=lambda s: (s.start - s.end, s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
 def _alternatives(phrases: Iterable[str]) -> str:
     """A regex alternation of literal phrases, longest first."""
     return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
@@ -118,12 +127,7 @@ class DateReader:
                 value = self.read(match.group(), today)
                 if value is not None:
                     found.append(Span(match.start(), match.end(), value))
-        found.sort(key=lambda s: (s.start - s.end, s.start))
-        kept: list[Span] = []
-        for span in found:
-            if all(span.end <= k.start or span.start >= k.end for k in kept):
-                kept.append(span)
-        return sorted(kept, key=lambda s: s.start)
+        return longest_first(found)
 
     # ------------------------------------------------------------------ the grammar's values
     def _fixed(self, match: re.Match, today: date) -> str:
@@ -222,12 +226,7 @@ class TimeReader:
         for (rule, convert), finder in zip(self._grammar, self._finders):
             for match in finder.finditer(text):
                 found.append(Span(match.start(), match.end(), convert(rule.fullmatch(match.group()))))
-        found.sort(key=lambda s: (s.start - s.end, s.start))
-        kept: list[Span] = []
-        for span in found:
-            if all(span.end <= k.start or span.start >= k.end for k in kept):
-                kept.append(span)
-        return sorted(kept, key=lambda s: s.start)
+        return longest_first(found)
 
     def _fixed(self, match: re.Match) -> str:
         phrase = match["phrase"]

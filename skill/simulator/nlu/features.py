@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from typing import TYPE_CHECKING
 
-from ..text import canonical
+from ..text import canonical, read_toml
 
 if TYPE_CHECKING:
     from ..amazon_types import DateReader, NumberReader
@@ -44,8 +42,7 @@ _PUNCTUATION = re.compile(r"[,.;:!?()\"]+|\s[-\u2013\u2014]+\s")
 @functools.cache
 def language() -> dict:
     """skill/simulator/nlu/language.toml, read once."""
-    text = resources.files("skill.simulator.nlu").joinpath("language.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return read_toml("skill.simulator.nlu", "language.toml")
 
 
 def marker(kind: str) -> str:

@@ -32,7 +32,8 @@ from .features import Featurizer
 
 #: Bumped when the pickled layout changes.
 FORMAT = 1
-_SOURCES = ("classifier.py", "examples.py", "features.py", "trained.py", "language.toml")
+_SOURCES = {"skill.simulator.nlu": ("classifier.py", "examples.py", "features.py", "trained.py", "language.toml"),
+            "skill.simulator": ("text.py", "amazon_types.py", "catalogue.py")}
 
 
 @dataclass
@@ -58,9 +59,9 @@ def key(model: Mapping, builtins: Mapping) -> str:
     digest.update(f"{FORMAT} {sys.version_info[:2]} {sklearn.__version__}".encode())
     digest.update(json.dumps(model, sort_keys=True).encode())
     digest.update(json.dumps(builtins, sort_keys=True).encode())
-    package = resources.files("skill.simulator.nlu")
-    for name in _SOURCES:
-        digest.update(package.joinpath(name).read_bytes())
+    for package, names in _SOURCES.items():
+        for name in names:
+            digest.update(resources.files(package).joinpath(name).read_bytes())
     return digest.hexdigest()
 
 
