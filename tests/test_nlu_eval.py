@@ -18,7 +18,6 @@ from bench.nlu_dialogues import app_factory, conversations, run, what_it_did
 from bench.nlu_eval import Tally, score, utterances
 from bench.nlu_facts import TODAY
 from skill.simulator import resolve
-from skill.simulator.nlu.trained import train
 from skill.simulator.resolver import Resolver
 
 #: Dev figures when last measured: intent+facts 98.8%, red-flag recall 98.9%, 13 of 13
@@ -115,37 +114,43 @@ def test_resolution_takes_under_five_milliseconds():
         assert statistics.median(timings) < 0.005, locale
 
 
-def test_training_a_locale_takes_well_under_twenty_seconds():
-    resolver = Resolver.for_locale("en-IN")
-    started = time.perf_counter()
-    trained = train(_model("en-IN"), _builtins(), resolver.featurizer)
-    assert time.perf_counter() - started < 20
-    assert trained.intents.rank(*resolver.featurizer.views(["can i go swimming"]))[0].best == "CanIExerciseIntent"
+def test_training_took_well_under_twenty_seconds_per_locale():
+    """How long each locale's models took to train when they were trained (this session, or the
+    run that filled the cache): the time is kept with them."""
+    for locale in ("en-US", "en-GB", "en-CA", "en-AU", "en-IN"):
+        trained = Resolver.for_locale(locale).trained
+        assert 0 < trained.seconds < 20, locale
 
 
-def _model(locale: str) -> dict:
-    from rules import default_rules
-    from skill.voice.model import build_model
-    return build_model(default_rules(), locale)
-
-
-def _builtins() -> dict:
-    from skill.simulator.text import builtins
-    return builtins()
+TINY = {"interactionModel": {"languageModel": {
+    "invocationName": "tiny skill",
+    "intents": [{"name": "OrderIntent", "slots": [{"name": "count", "type": "AMAZON.NUMBER"}],
+                 "samples": ["i want {count} cups of tea", "bring me tea", "tea please"]},
+                {"name": "AMAZON.StopIntent", "samples": []}],
+    "types": [],
+}}}
 
 
 def test_the_trained_models_are_cached_on_disk_by_content(tmp_path, monkeypatch):
-    """A second resolver of the same model loads the models from the cache instead of training."""
+    """A second resolver of the same model loads the models from the cache instead of training;
+    a changed model has another key."""
     from skill.simulator.nlu import trained as cache
+    from skill.simulator.text import builtins
     monkeypatch.setenv("BACKCOACH_NLU_CACHE", str(tmp_path))
-    model = _model("en-CA")
-    first = Resolver(model)
+    first = Resolver(TINY)
     assert len(list(tmp_path.glob("*.pickle"))) == 1
     monkeypatch.setattr(cache, "train", lambda *a, **k: pytest.fail("trained again"))
-    second = Resolver(model)
-    said = "can i go for a run"
+    second = Resolver(TINY)
+    said = "i want three cups of tea"
     assert second.resolve(said, date(2026, 11, 23)) == first.resolve(said, date(2026, 11, 23))
-    changed = {**model, "interactionModel": {**model["interactionModel"]}}
-    changed["interactionModel"]["languageModel"] = {**model["interactionModel"]["languageModel"],
-                                                    "invocationName": "back helper"}
-    assert cache.key(changed, _builtins()) != cache.key(model, _builtins())
+    assert first.resolve(said, date(2026, 11, 23)).slots == {"count": "3"}
+    changed = {"interactionModel": {"languageModel": {**TINY["interactionModel"]["languageModel"],
+                                                      "invocationName": "tea helper"}}}
+    assert cache.key(changed, builtins()) != cache.key(TINY, builtins())
+
+
+def test_a_cache_that_cannot_be_written_keeps_the_models_in_memory(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("BACKCOACH_NLU_CACHE", str(blocked / "nlu"))
+    assert Resolver(TINY).resolve("tea please", date(2026, 11, 23)).intent == "OrderIntent"
