@@ -228,7 +228,7 @@ class Resolver:
                               spotted.window)
         types = self.slot_types[SYMPTOM_INTENT]
         found = facts(said, self.featurizer.spans(said, today, types.values()), types, today, self.cues, elicited=elicited,
-                      strict=True, custom=False)
+                      strict=True, custom=False, symptom=True)
         symptom = tuple(Filled(name, spotted.window, kind, spotted.label) for name, kind in types.items()
                         if kind == "SYMPTOM")[:1]
         return self._resolution(text, SYMPTOM_INTENT, found, spotted.probability, "red flag", spotted.window, symptom)

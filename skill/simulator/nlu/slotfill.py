@@ -63,6 +63,7 @@ class Cues:
         self.age_before = _ends(cues["age"]["before"])
         self.age_after = _starts(cues["age"]["after"])
         self.onset = _anywhere(cues["onset"]["words"])
+        self.symptom_onset = _anywhere(w for w in cues["onset"]["words"] if w not in cues["onset"]["not_for_symptoms"])
         self.corrections = _anywhere(data["clauses"]["corrections"])
         self.fillers = frozenset(data["fillers"]["words"])
 
@@ -90,13 +91,15 @@ def _pick(found: list[Fact], text: str, cues: Cues) -> Fact | None:
 
 
 def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked: bool,
-                strict: bool = False) -> list[Fact]:
+                strict: bool = False, symptom: bool = False) -> list[Fact]:
     """The dates of `spans` that say when the back went (see the module docstring).
 
     :param asked: the onset was just asked for: any date that is not ahead is the answer.
     :param strict: the intent is a question or a symptom ("can I run, I fell last night"): a date
         is the onset only after an onset word or at the start of the utterance.
+    :param symptom: a symptom report: "since" and the like date the symptom, not the back.
     """
+    onset_words = cues.symptom_onset if symptom else cues.onset
     found = []
     opening = _opening(text, cues)
     for span in spans:
@@ -117,8 +120,8 @@ def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked:
         if _ahead(span.value, phrase, today) or _long_ago(span.value, today):
             continue
         before = text[max(0, span.start - 40):span.start]
-        cued = bool(cues.onset.search(before))
-        if span.value == "PRESENT_REF" and not asked and not cues.onset.search(" ".join(before.split()[-3:])):
+        cued = bool(onset_words.search(before))
+        if span.value == "PRESENT_REF" and not asked and not onset_words.search(" ".join(before.split()[-3:])):
             continue  # "now" is the onset only right after "started", "happened" ...
         present = _PRESENT.match(span.value) or span.value == today.isoformat()
         if not asked and not cued and (present or (strict and span.start > opening)):
@@ -229,16 +232,17 @@ def time_facts(times: list[Span], spans: list[Span], slot_types: Mapping[str, st
 
 def facts(text: str, spans: list[Span], slot_types: Mapping[str, str], today: date, cues: Cues, *,
           elicited: str | None = None, strict: bool = False, custom: bool = True,
-          times: list[Span] = ()) -> dict[str, Fact]:
+          times: list[Span] = (), symptom: bool = False) -> dict[str, Fact]:
     """The facts of `text` for an intent with `slot_types` (name -> type), by slot name.
 
     :param elicited: the slot the skill just asked for, if any (its answer may be a bare value).
     :param strict: dates need an onset word (see `onset_facts`).
     :param custom: also custom values (activities, stretches).
     :param times: the times in `text` (`TimeReader.find`), for AMAZON.TIME slots.
+    :param symptom: a symptom report (see `onset_facts`).
     """
     asked = elicited in ("onsetDate", "daysAgo")
-    onset = _pick(onset_facts(text, spans, today, cues, asked=asked, strict=strict), text, cues)
+    onset = _pick(onset_facts(text, spans, today, cues, asked=asked, strict=strict, symptom=symptom), text, cues)
     numbers = number_facts(text, spans, cues, asked_pain=elicited == "painLevel")
     pain = [f for f in numbers if f.slot == "painLevel"]
     chosen: dict[str, Fact] = {}
