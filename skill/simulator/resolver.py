@@ -252,10 +252,13 @@ class Resolver:
         types = self.slot_types.get(intent, {})
         spans = self.featurizer.spans(said, today, types.values())
         if intent in FACT_INTENTS:
-            either = {name: kind for i in FACT_INTENTS for name, kind in self.slot_types.get(i, {}).items()}
+            either = {name: kind for i in (*FACT_INTENTS, SYMPTOM_INTENT) for name, kind in
+                      self.slot_types.get(i, {}).items() if kind.startswith("AMAZON.")}
             found = facts(said, spans, either, today, self.cues)
             first = min(found.values(), key=lambda f: f.start, default=None)
-            if first is not None:
+            if "age" in found and SYMPTOM_INTENT in self.slot_types:
+                intent = SYMPTOM_INTENT  # "i'm 64 and it went on sunday": the age is the news
+            elif first is not None:
                 intent = next((i for i, own in FACT_INTENTS.items() if first.slot in own), intent)
             return self._resolution(text, intent, found, confidence, "classifier")
         times = self.times.find(said) if "AMAZON.TIME" in types.values() else []
