@@ -7,9 +7,9 @@ chest is tight" is chest pain, not pain 10, and "call 911" is never a pain score
 The utterance is cut into windows (`features.clauses`: the whole of it, each clause, each two
 neighbouring clauses), the trained spotter ranks each window's labels (a symptom id,
 ``EMERGENCY``, or ``NONE``), and the most probable label other than NONE over all windows wins
-when it is probable enough. A call for help is a sentence of its own ("I can't move, help"):
-EMERGENCY counts in the whole utterance and in clauses between punctuation, not in a part of a
-clause ("my brother was meant to come and help"). The emergency numbers of language.toml, heard anywhere, are an
+when it is probable enough. A call for help is mostly a sentence of its own ("I can't move,
+help"): in a part of a clause EMERGENCY needs a higher probability ("I fell in the shower and I
+can't get back up" counts; "my brother was meant to come and help" does not). The emergency numbers of language.toml, heard anywhere, are an
 emergency whatever the model says.
 """
 
@@ -25,6 +25,9 @@ from .features import EMERGENCY, NONE, Featurizer, clauses, language
 #: The least probability of a symptom in its best window for it to count, and of an emergency.
 SYMPTOM_FLOOR = 0.4
 EMERGENCY_FLOOR = 0.6
+#: A call for help inside a clause ("i fell and i can't get back up") must be plainer than one
+#: said as a sentence of its own ("my brother was meant to come and help" is not one).
+PART_EMERGENCY_FLOOR = 0.8
 #: In a long story (more words than this), a red flag is said plainly: only a window at least
 #: this probable counts (a clause of small talk may look like a symptom now and then).
 LONG_WORDS = 45
@@ -69,9 +72,10 @@ class Spotter:
         texts = [text for text, _ in windows]
         for (window, sentence), ranked in zip(windows, self.model.rank(*self.featurizer.views(texts, custom=False))):
             for label, probability in zip(ranked.labels, ranked.probabilities):
-                if label == NONE or (label == EMERGENCY and not sentence):
+                if label == NONE:
                     continue
-                floor = max(least, EMERGENCY_FLOOR if label == EMERGENCY else SYMPTOM_FLOOR)
+                floor = max(least, SYMPTOM_FLOOR if label != EMERGENCY
+                            else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR)
                 if probability >= floor and (best is None or _outranks(label, probability, best)):
                     best = Spotted(label, probability, window)
                 break  # only the best label other than NONE of each window
