@@ -64,6 +64,7 @@ class Echo:
         self.session_id: str | None = None
         self.attributes: dict = {}
         self.new = True
+        self.last: Answer | None = None
 
     # ------------------------------------------------------------------ time and sessions
     def advance(self, days: float = 0, seconds: float = 0) -> None:
@@ -91,6 +92,20 @@ class Echo:
         return self.send(env.intent_request(name, built, locale=self.locale, now=self.now,
                                             dialog_state=dialog_state))
 
+    def next_stretch(self) -> Answer:
+        """Say next until the routine reaches its next stretch (or ends): a stretch may take
+        several turns, each under the speech budget."""
+        answer = self.say_intent("AMAZON.NextIntent")
+        while answer.open and (answer.attributes.get("routine") or {}).get("p", 0) > 0:
+            answer = self.say_intent("AMAZON.NextIntent")
+        return answer
+
+    def finish_stretch(self) -> None:
+        """Say next until the current turn is its stretch's last ("Say next for the next stretch"),
+        so that the next Next starts another stretch."""
+        while self.last is not None and "routine" in self.attributes and "next stretch" not in self.last.reprompt:
+            self.say_intent("AMAZON.NextIntent")
+
     def end_session(self, reason: str = "USER_INITIATED") -> Answer:
         answer = self.send(env.session_ended_request(reason, self.locale, self.now))
         self.new_session()
@@ -111,6 +126,7 @@ class Echo:
         headers = self.sign(body) if self.sign else {}
         result = self.client.post(self.path, data=body, content_type="application/json", headers=headers)
         answer = Answer(result.status_code, result.get_json(silent=True) or {}, envelope)
+        self.last = answer
         if answer.status == 200 and answer.json.get("response") is not None:
             problems = response_problems(answer.json)
             SPEECH_LOG.append((envelope["request"].get("intent", {}).get("name", envelope["request"]["type"]),

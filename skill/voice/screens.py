@@ -2,6 +2,11 @@
 
 Devices announce APL in ``context.System.device.supportedInterfaces`` (read by
 `skill.dialog.query`); directives are only sent to those (../shared/alexa-platform.md, section 10).
+
+The stretch screen shows the step being said, the repetition ("Repetition 2 of 5") and a hold's
+countdown. APL keeps the time itself: the document's ``onMount`` runs one ``Sequential`` of
+``SetValue`` commands on its own sequencer (so each command's ``delay`` is honoured, as in normal
+mode), timed from the same computation as the speech (`Speech.timeline`, `skill.voice.timing`).
 """
 
 from __future__ import annotations
@@ -12,9 +17,13 @@ from importlib import resources
 
 from rules import Stretch
 
+from . import timing
+from .ssml import Speech
 from .texts import Texts
 
 TOKEN = "backcoach-stretch"
+SCREEN = "stretchScreen"  # the component whose bound variables the schedule sets
+SEQUENCER = "backcoachClock"
 
 
 @functools.cache
@@ -33,9 +42,38 @@ def _card_parts(tx: Texts, stretch: Stretch) -> tuple[str, str, str]:
     return hold, steps, body
 
 
-def stretch_screen(tx: Texts, stretch: Stretch, number: int, total: int,
-                   apl: bool) -> tuple[list, tuple[str, str]]:
-    """(directives, card) for a stretch step: APL where supported, always a card."""
+def schedule(tx: Texts, speech: Speech) -> list[tuple[int, str, str]]:
+    """(milliseconds from the start, bound variable, value) for the screen, in time order: the
+    step and repetition when a repetition starts, each second of a hold (counted down) or a
+    breath (counted up), and a blank when it ends."""
+    events: list[tuple[int, str, str]] = []
+    for at, info in speech.timeline(timing.duration):
+        ms = round(at * 1000)
+        if "step" in info:
+            events.append((ms, "stepText", str(info["step"])))
+            events.append((ms, "repText", tx.line("card.repetition", number=info["rep"], total=info["of"])))
+        seconds = int(info.get("hold") or info.get("breath") or 0)
+        for second in range(seconds):
+            shown = seconds - second if "hold" in info else second + 1
+            events.append((ms + 1000 * second, "countText", str(shown)))
+        if seconds:
+            events.append((ms + 1000 * seconds, "countText", ""))
+    return sorted(events, key=lambda event: event[0])
+
+
+def on_mount(tx: Texts, speech: Speech) -> list[dict]:
+    """The document's onMount commands: `schedule` as SetValue commands with relative delays."""
+    commands, clock = [], 0
+    for ms, name, value in schedule(tx, speech):
+        commands.append({"type": "SetValue", "componentId": SCREEN, "property": name, "value": value,
+                         "delay": ms - clock})
+        clock = ms
+    return [{"type": "Sequential", "sequencer": SEQUENCER, "commands": commands}] if commands else []
+
+
+def stretch_screen(tx: Texts, stretch: Stretch, number: int, total: int, apl: bool,
+                   speech: Speech | None = None) -> tuple[list, tuple[str, str]]:
+    """(directives, card) for a stretch turn: APL where supported (timed to `speech`), always a card."""
     title = tx.line("card.stretch_title", number=number, total=total)
     hold, steps, body = _card_parts(tx, stretch)
     card = (f"{title}: {stretch.name}", body)
@@ -45,7 +83,10 @@ def stretch_screen(tx: Texts, stretch: Stretch, number: int, total: int,
     from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
     data = {"stretch": {"progress": title, "name": stretch.name, "position": stretch.position,
-                        "hold": hold, "steps": steps, "stopIf": stretch.stop_if}}
-    directive = RenderDocumentDirective(token=TOKEN, document=stretch_document(),
-                                        datasources={"payload": data})
+                        "hold": hold, "steps": steps, "step": " ".join(stretch.setup), "stopIf": stretch.stop_if}}
+    document = dict(stretch_document())
+    mount = on_mount(tx, speech) if speech is not None else []
+    if mount:
+        document["onMount"] = mount
+    directive = RenderDocumentDirective(token=TOKEN, document=document, datasources={"payload": data})
     return [directive], card
