@@ -52,9 +52,20 @@ def test_the_timeline_places_each_hold_after_the_speech_before_it():
     s = hold(Speech("Lift your hips.").pause(3), 10, "Hold.").say("And down.")
     [(at, info)] = s.timeline(timing.duration)
     assert info == {"hold": 10}
-    assert at == pytest.approx(timing.duration('<speak>Lift your hips. <break time="3s"/> Hold.</speak>'))
+    # "Lift your hips." (its sentence pause taken by the 3 s break), the break, "Hold." (the hold's
+    # first break follows it): 4 words and 3 s
+    assert at == pytest.approx(4 * timing.SECONDS_PER_WORD + 3)
     shifted = Speech("One two three.").extend(s).timeline(timing.duration)
-    assert shifted[0][0] == pytest.approx(at + 3 * timing.SECONDS_PER_WORD)
+    assert shifted[0][0] == pytest.approx(at + 3 * timing.SECONDS_PER_WORD + timing.SENTENCE_PAUSE_SECONDS)
+
+
+def test_a_response_lasts_its_words_its_sentence_and_comma_pauses_and_its_breaks():
+    assert timing.duration("<speak>Lie down, please. Bend your knees.</speak>") == pytest.approx(
+        6 * timing.SECONDS_PER_WORD + 2 * timing.SENTENCE_PAUSE_SECONDS + timing.COMMA_PAUSE_SECONDS)
+    # a break after a sentence takes the place of its pause; a count's "1." is one second
+    assert timing.duration('Hold. <break time="7s"/>') == pytest.approx(timing.SECONDS_PER_WORD + 7)
+    assert timing.duration('1.<break time="600ms"/>') == pytest.approx(1.0)
+    assert timing.words("Tom &amp; Jerry, 1 2 3 - ok") == 7  # "&amp;" is said "and"; "-" is not a word
 
 
 def test_pause_splits_long_silences():

@@ -98,8 +98,9 @@ def plan(tx: Texts, stretch: Stretch) -> tuple[Part, ...]:
 
 
 def _fits(tx: Texts, stretch: Stretch, part: Part, budget: float) -> bool:
-    title = timing.speaking_seconds(_title(tx, stretch)) if part.index == 0 else 0
-    return all(title + timing.duration(body(tx, stretch, part, full).ssml) <= budget for full in (False, True))
+    title = Speech(_title(tx, stretch)) if part.index == 0 else Speech()
+    return all(timing.duration(Speech().extend(title).extend(body(tx, stretch, part, full)).ssml) <= budget
+               for full in (False, True))
 
 
 def _where(tx: Texts, stretch: Stretch) -> float:

@@ -94,10 +94,11 @@ class Speech:
         self._marks.append((len(self._ssml), info))
         return self
 
-    def timeline(self, duration: Callable[[str], float]) -> list[tuple[float, dict]]:
-        """(seconds from the start, info) of every `mark`: `duration` of the SSML before it
-        (`skill.voice.timing.duration`, the standard rate)."""
-        return [(duration(" ".join(self._ssml[:index])), info) for index, info in self._marks]
+    def timeline(self, duration: Callable[[str, str], float]) -> list[tuple[float, dict]]:
+        """(seconds from the start, info) of every `mark`: `duration` of the SSML before it, given
+        what follows (`skill.voice.timing.duration`, the standard rate)."""
+        return [(duration(" ".join(self._ssml[:index]), " ".join(self._ssml[index:index + 1])), info)
+                for index, info in self._marks]
 
     @property
     def ssml(self) -> str:
