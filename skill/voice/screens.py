@@ -33,13 +33,12 @@ def stretch_document() -> dict:
 
 
 @functools.lru_cache(maxsize=512)
-def _card_parts(tx: Texts, stretch: Stretch) -> tuple[str, str, str]:
-    """(hold, steps, card body) of a stretch: the same every time, built once per locale."""
+def _card_body(tx: Texts, stretch: Stretch) -> str:
+    """A stretch's card: position, longest hold, every step, when to stop; built once per locale."""
     longest = max((m.hold for m in stretch.moves), default=0)
     hold = tx.line("stretch.hold", seconds=longest) if longest else ""
     steps = " ".join([*stretch.setup, *(m.say for m in stretch.moves)])
-    body = "\n".join(part for part in (stretch.position, hold, steps, stretch.stop_if) if part)
-    return hold, steps, body
+    return "\n".join(part for part in (stretch.position, hold, steps, stretch.stop_if) if part)
 
 
 def schedule(tx: Texts, speech: Speech) -> list[tuple[int, str, str]]:
@@ -75,15 +74,14 @@ def stretch_screen(tx: Texts, stretch: Stretch, number: int, total: int, apl: bo
                    speech: Speech | None = None) -> tuple[list, tuple[str, str]]:
     """(directives, card) for a stretch turn: APL where supported (timed to `speech`), always a card."""
     title = tx.line("card.stretch_title", number=number, total=total)
-    hold, steps, body = _card_parts(tx, stretch)
-    card = (f"{title}: {stretch.name}", body)
+    card = (f"{title}: {stretch.name}", _card_body(tx, stretch))
     if not apl:
         return [], card
     # Imported here: ask-sdk's APL package is large, and only screen devices need it.
     from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
     data = {"stretch": {"progress": title, "name": stretch.name, "position": stretch.position,
-                        "hold": hold, "steps": steps, "step": " ".join(stretch.setup), "stopIf": stretch.stop_if}}
+                        "step": " ".join(stretch.setup), "stopIf": stretch.stop_if}}
     document = dict(stretch_document())
     mount = on_mount(tx, speech) if speech is not None else []
     if mount:
