@@ -18,7 +18,7 @@ from alexa import Echo
 from rules import default_rules
 from skill.simulator.walk import routine_turns, walk
 from skill.voice import pacing, timing
-from skill.voice.ssml import strip_ssml
+from skill.voice.ssml import response_problems, strip_ssml
 from skill.voice.texts import LOCALES, texts
 
 #: One case per routine of routines.toml (its level), and cases whose symptoms shorten them.
@@ -57,6 +57,7 @@ def test_no_response_of_any_routine_or_stretch_in_any_locale_is_over_the_budget(
         for h in heard:
             seconds = timing.duration(h.ssml)
             assert seconds <= timing.SPEECH_BUDGET_SECONDS, f"{locale} {name} {h.label}: {seconds:.1f} s\n{h.ssml}"
+            assert response_problems(h.body) == [], (locale, name, h.label)  # Alexa's SSML limits too
         longest[locale, name] = max(timing.duration(h.ssml) for h in heard)
     assert len(longest) == len(LOCALES) * (len(CASES) + len(STRETCHES))
     print("\nlongest response (s):", {k: round(v, 1) for k, v in longest.items() if k[1] in CASES})

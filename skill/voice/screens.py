@@ -4,9 +4,13 @@ Devices announce APL in ``context.System.device.supportedInterfaces`` (read by
 `skill.dialog.query`); directives are only sent to those (../shared/alexa-platform.md, section 10).
 
 The stretch screen shows the step being said, the repetition ("Repetition 2 of 5") and a hold's
-countdown. APL keeps the time itself: the document's ``onMount`` runs one ``Sequential`` of
-``SetValue`` commands on its own sequencer (so each command's ``delay`` is honoured, as in normal
-mode), timed from the same computation as the speech (`Speech.timeline`, `skill.voice.timing`).
+countdown. APL keeps the time itself: when the document is displayed (with the speech), its
+``onMount`` runs one ``Sequential`` of ``SetValue`` commands, each changing a bound variable of
+the screen after its ``delay``. The ``Sequential`` names its own sequencer: APL's base command
+properties say a command with a ``sequencer`` runs in normal mode (delays kept) even when an
+event handler starts it, and a ``Sequential``'s commands run on their parent's sequencer.
+The delays come from the same computation as the speech (`Speech.timeline`, `skill.voice.timing`),
+so the countdown starts as Alexa says "Hold." (at the standard rate).
 """
 
 from __future__ import annotations
