@@ -1,8 +1,9 @@
 """The guided routine as state: where the user is, what comes next, progress kept between sessions.
 
 `start`, `step`, `advance`, `finish` and `adjust` change the conversation (the routine in
-progress) and the profile (the saved position, the counts); what is said comes from
-`skill.voice.coaching`, what is shown from `skill.voice.screens`.
+progress: the stretch and the turn of it) and the profile (the saved position, the counts); what
+is said comes from `skill.voice.pacing` (each turn of a stretch) and `skill.voice.coaching` (the
+introduction, the end), what is shown from `skill.voice.screens`.
 """
 
 from __future__ import annotations

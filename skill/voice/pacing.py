@@ -1,7 +1,8 @@
 """A stretch as turns: the full instruction once, short cues after, holds counted, every turn under budget.
 
 A stretch is said in one or more parts (one response each). Part 0 opens with the title, the
-stop-if warning and the setup, then "Get into position." and a pause; each repetition follows:
+stop-if warning and the setup, then "Get into position." and a pause when the first repetition
+fits after them (otherwise it ends "Say next when you're in position."); each repetition follows:
 the first one (and any the user asks to "repeat") with the full instruction of each move, later
 ones with the move's short cue. A timed hold comes after a settle pause; a breath is counted up.
 The last part ends with the stretch's one closing line (`finish`), which replaces the final
@@ -30,6 +31,9 @@ from .texts import Texts
 #: Audio kept free in a stretch's first part for what the dialog says before it (the routine's
 #: introduction and its safety rules, "This is the first stretch", a symptom's acknowledgement).
 LEAD_RESERVE_SECONDS = 25
+#: Holds of COUNTED_HOLD seconds or more end with a spoken count from COUNTDOWN down to 1.
+COUNTED_HOLD = 10
+COUNTDOWN = 3
 
 
 @dataclass(frozen=True)
@@ -154,10 +158,6 @@ def _say_chunk(speech: Speech, tx: Texts, stretch: Stretch, chunk: Chunk, full: 
     if closing:
         speech.say(closing)
 
-
-#: Holds of COUNTED_HOLD seconds or more end with a spoken count from COUNTDOWN down to 1.
-COUNTED_HOLD = 10
-COUNTDOWN = 3
 
 
 def _beat(speech: Speech, word: str) -> None:

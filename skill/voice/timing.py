@@ -72,7 +72,3 @@ def duration(ssml: str, then: str = "") -> float:
     follows the fragment (a break there takes the place of its last sentence's pause)."""
     return (speaking_seconds(ssml) + SENTENCE_PAUSE_SECONDS * sentence_pauses(ssml, then)
             + COMMA_PAUSE_SECONDS * comma_pauses(ssml) + pause_seconds(ssml))
-
-
-def over_budget(ssml: str, budget: float = SPEECH_BUDGET_SECONDS) -> bool:
-    return duration(ssml) > budget + 1e-6
