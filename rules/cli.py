@@ -155,7 +155,8 @@ def cmd_stretches(args: argparse.Namespace, out: TextIO) -> int:
         out.write("  (none today)\n")
     for s in stretches:
         holds = sorted({m.hold for m in s.moves if m.hold})
-        each = f"holds of {' and '.join(f'{h} s' for h in holds)}" if holds else "no holds"
+        kind = "breaths" if all(m.kind == "breath" for m in s.moves if m.hold) else "holds"
+        each = f"{kind} of {' and '.join(f'{h} s' for h in holds)}" if holds else "no holds"
         out.write(f"  {s.id:<26} {s.name:<30} from {s.earliest:<20} {s.repetitions} reps, {each}\n")
     return 0
 

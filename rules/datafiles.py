@@ -16,6 +16,8 @@ from typing import Any
 from .models import (
     AVOID_ITEMS,
     LEVELS,
+    MOVE_KINDS,
+    SIDES,
     TIERS,
     Activity,
     ActivityLevel,
@@ -190,24 +192,46 @@ def read_symptoms(doc: dict[str, Any], where: str) -> list[tuple[Symptom, Findin
 
 
 def read_stretches(doc: dict[str, Any], where: str) -> list[Stretch]:
-    """``[[stretch]]`` tables with their ``[[stretch.move]]`` tables."""
+    """``[[stretch]]`` tables with their ``[[stretch.move]]`` tables.
+
+    The file may set defaults for every stretch: ``position_seconds`` and ``settle_seconds``.
+    """
     fields = ("id", "name", "synonyms", "position", "earliest", "tags", "contraindications",
-              "stop_if", "setup", "repetitions", "finish", "source", "note", "move")
+              "stop_if", "setup", "repetitions", "finish", "source", "note", "move",
+              "position_seconds", "settle_seconds")
+    defaults = Entry({k: doc[k] for k in ("position_seconds", "settle_seconds") if k in doc}, where,
+                     ("position_seconds", "settle_seconds"))
+    position = defaults.number("position_seconds", Stretch.position_seconds, 0, 30)
+    settle = defaults.number("settle_seconds", Stretch.settle_seconds, 0, 10)
     stretches = []
     for e in entries(doc, "stretch", where, fields):
-        moves = tuple(Move(m.text("say"), m.number("hold", 0, 0, 120))
-                      for m in entries(e.raw, "move", e.where, ("say", "hold")))
+        repetitions = e.number("repetitions", low=1, high=30)
+        moves = tuple(_move(m) for m in entries(e.raw, "move", e.where, MOVE_FIELDS))
         if not moves:
             raise DataError(f"{e.where}: a stretch needs at least one [[stretch.move]]")
         stretches.append(Stretch(
             id=e.text("id"), name=e.text("name"), synonyms=e.texts("synonyms"),
             position=e.text("position"), earliest=e.choice("earliest", LEVELS[1:]),
             stop_if=e.text("stop_if"), setup=e.texts("setup"), moves=moves,
-            repetitions=e.number("repetitions", low=1, high=30), source=e.text("source"),
+            repetitions=repetitions, source=e.text("source"),
             tags=e.choices("tags", AVOID_ITEMS) if "tags" in e.raw else (),
             contraindications=frozenset(e.texts("contraindications")),
-            finish=e.text("finish", "")))
+            finish=e.text("finish", ""),
+            position_seconds=e.number("position_seconds", position, 0, 30),
+            settle_seconds=e.number("settle_seconds", settle, 0, 10)))
     return unique(stretches, where)
+
+
+MOVE_FIELDS = ("say", "hold", "cue", "side", "kind", "note")
+
+
+def _move(m: Entry) -> Move:
+    """One ``[[stretch.move]]`` (without a `cue`, later repetitions say `say` again)."""
+    move = Move(m.text("say"), m.number("hold", 0, 0, 120), cue=m.text("cue", ""),
+                side=m.choice("side", ("", *SIDES), ""), kind=m.choice("kind", MOVE_KINDS, "hold"))
+    if move.kind == "breath" and not move.hold:
+        raise DataError(f"{m.where}: a 'breath' move needs its seconds in 'hold'")
+    return move
 
 
 def read_activities(doc: dict[str, Any], where: str) -> list[Activity]:

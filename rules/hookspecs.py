@@ -151,7 +151,10 @@ def backcoach_stretches() -> Iterable[Stretch]:
     Called once when the rule set is built.
 
     :return: ``Stretch`` records with their spoken steps, holds, earliest level, tags and
-        contraindications.
+        contraindications. Each ``Move`` has the full instruction (``say``, said on the first
+        repetition and on "repeat") and a short ``cue`` for later repetitions (without one,
+        ``say`` is said every time); the host splits a long stretch into turns under its speech
+        budget and counts each hold (``docs/plugin-data.md``).
 
     Combined: all records of all plugins, in registration order; a duplicate id is an error.
     """

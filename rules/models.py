@@ -161,12 +161,32 @@ class Stage:
     source: str
 
 
+#: How a move's seconds are spent: held still and counted down, or a slow breath counted up.
+MOVE_KINDS: tuple[str, ...] = ("hold", "breath")
+SIDES: tuple[str, ...] = ("right", "left")
+
+
 @dataclass(frozen=True)
 class Move:
-    """One movement of a stretch: what to say, then how long to hold (seconds, 0 = no hold)."""
+    """One movement of a stretch: what to say, then how long to hold (seconds, 0 = no hold).
+
+    say: the full instruction (the first repetition, and whenever the user says "repeat").
+    cue: the short cue for later repetitions ("Lift your hips."); empty means `say`.
+    side: "right" or "left" for one-sided moves, so a turn can end with "Say next for the
+        other side"; empty otherwise.
+    kind: "hold" (held still, a settle pause first, the end counted down) or "breath" (the
+        seconds are the breath itself, counted up).
+    """
 
     say: str
     hold: int = 0
+    cue: str = ""
+    side: str = ""
+    kind: str = "hold"
+
+    def words(self, full: bool) -> str:
+        """What is said for this move: the full instruction, or the cue."""
+        return self.say if full or not self.cue else self.cue
 
 
 @dataclass(frozen=True)
@@ -186,6 +206,9 @@ class Stretch:
     tags: tuple[str, ...] = ()
     contraindications: frozenset[str] = frozenset()
     finish: str = ""
+    #: Seconds of silence after "Get into position." (the setup) and before each timed hold.
+    position_seconds: int = 5
+    settle_seconds: int = 3
 
     @property
     def hold_seconds(self) -> int:

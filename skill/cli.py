@@ -1,7 +1,7 @@
 """`backcoach`: the command line of Back Coach.
 
 Rule-layer commands (assess, plugins, stretches, check, sources) come from `rules.cli`; this
-module adds the skill's own (serve, model, chat, doctor) and is the console-script entry point.
+module adds the skill's own (serve, model, chat, speak, doctor) and is the console-script entry point.
 """
 
 from __future__ import annotations
@@ -58,7 +58,17 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--trace", action="store_true", help="show intents, slots and the rule trace")
     c.add_argument("--apl", action="store_true", help="a device with a screen (APL)")
     c.set_defaults(func=cmd_chat)
+
+    k = sub.add_parser("speak", help="hear the pacing: a routine's responses rendered to a WAV file with "
+                                     "espeak-ng, each with its computed length")
+    k.set_defaults(func=cmd_speak)
+    _speak_arguments(k)
     return p
+
+
+def _speak_arguments(k: argparse.ArgumentParser) -> None:
+    from .simulator.speak import add_arguments  # developer tool: imported when the parser is built
+    add_arguments(k)
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -161,6 +171,12 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
     from .app import create_app
     from .simulator.chat import run
+    return run(args, out, create_app)
+
+
+def cmd_speak(args: argparse.Namespace, out: TextIO) -> int:
+    from .app import create_app
+    from .simulator.speak import run
     return run(args, out, create_app)
 
 

@@ -103,6 +103,20 @@ class Echo:
             self.granted = True
         return self.send(env.connections_response(status, token, code=code, locale=self.locale, now=self.now))
 
+    def next_stretch(self) -> Answer:
+        """Say next until the routine reaches its next stretch (or ends): a stretch may take
+        several turns, each under the speech budget."""
+        answer = self.say_intent("AMAZON.NextIntent")
+        while answer.open and (answer.attributes.get("routine") or {}).get("p", 0) > 0:
+            answer = self.say_intent("AMAZON.NextIntent")
+        return answer
+
+    def finish_stretch(self) -> None:
+        """Say next until the current turn is its stretch's last ("Say next for the next stretch"),
+        so that the next Next starts another stretch."""
+        while self.last is not None and "routine" in self.attributes and "next stretch" not in self.last.reprompt:
+            self.say_intent("AMAZON.NextIntent")
+
     def end_session(self, reason: str = "USER_INITIATED") -> Answer:
         answer = self.send(env.session_ended_request(reason, self.locale, self.now))
         self.new_session()

@@ -120,5 +120,7 @@ def test_the_console_script_is_installed():
 def test_stretches_lists_repetitions_and_the_length_of_each_hold(capsys):
     from skill.cli import main
     assert main(["stretches"]) == 0
-    breathing = next(line for line in capsys.readouterr().out.splitlines() if "diaphragmatic_breathing" in line)
-    assert "5 reps, holds of 4 s" in breathing and "40 s" not in breathing
+    lines = capsys.readouterr().out.splitlines()
+    breathing = next(line for line in lines if "diaphragmatic_breathing" in line)
+    assert "5 reps, breaths of 4 s" in breathing and "40 s" not in breathing  # a breath is counted, not held
+    assert "5 reps, holds of 10 s" in next(line for line in lines if " bridge " in line)

@@ -185,6 +185,7 @@ def test_requests_during_a_freeze_are_answered_in_time(make_app, postgres_server
     regular = Echo(app.test_client())
     regular.launch()
     start_routine(regular)
+    regular.finish_stretch()  # the Next below then starts stretch 2 (a stretch takes several turns)
     others = [Echo(app.test_client()) for _ in range(4)]
     for device in others:
         device.launch()

@@ -56,8 +56,8 @@ def test_a_returning_user_hears_the_week_the_streak_and_where_they_stopped(devic
     whole_routine(device)                      # Monday: a whole routine
     next_day(device)
     start_routine(device, "10")                # Tuesday: two stretches, then stop
-    device.say_intent("AMAZON.NextIntent")
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
+    device.next_stretch()
     device.say_intent("AMAZON.StopIntent")
     next_day(device)                           # Wednesday
     launch = device.launch()
@@ -74,7 +74,7 @@ def test_a_returning_user_hears_the_week_the_streak_and_where_they_stopped(devic
 
 def test_no_to_picking_up_keeps_the_place(device):
     start_routine(device)
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
     device.say_intent("ProgressIntent")
     okay = device.say_intent("AMAZON.NoIntent")
     assert okay.speech.startswith("Okay.") and okay.open
@@ -95,8 +95,8 @@ def test_a_streak_ends_on_a_day_without_stretches(device):
 
 def test_stretches_without_a_whole_routine_count_too(device):
     start_routine(device)
-    device.say_intent("AMAZON.NextIntent")
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
+    device.next_stretch()
     assert "You've done 2 stretches in the past week." in device.say_intent("ProgressIntent").speech
 
 
@@ -145,8 +145,8 @@ def test_the_days_kept_are_bounded_and_counted_in_the_users_day():
 # ---------------------------------------------------------------------- the daily check-in
 def test_a_new_day_checks_in_first_and_the_day_told_again_moves_the_routine_on(device):
     start_routine(device, "6")                  # day 6: the gentle routine of six stretches
-    device.say_intent("AMAZON.NextIntent")
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
+    device.next_stretch()
     device.say_intent("AMAZON.PauseIntent")     # two stretches done
     device.advance(days=3)                      # day 9 now: more stretches are open
     check_in = device.say_intent("AMAZON.ResumeIntent")
@@ -161,7 +161,7 @@ def test_a_new_day_checks_in_first_and_the_day_told_again_moves_the_routine_on(d
 
 def test_without_the_day_the_saved_routine_carries_on_as_it_was(device):
     start_routine(device, "6")
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
     device.say_intent("AMAZON.PauseIntent")
     device.advance(days=3)
     device.say_intent("AMAZON.ResumeIntent")
@@ -205,7 +205,7 @@ def test_no_health_fact_is_stored_or_sent_in_consumer_mode(make_app, test_ca, re
     device.say_intent("ReportSymptomIntent", age="47")
     device.say_intent("AMAZON.NoIntent")
     device.say_intent("AMAZON.YesIntent")
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
     device.say_intent("SetReminderIntent", reminderTime="EV", reminderRepeat=("every day", "daily", "REMINDER_REPEAT"))
     device.say_intent("ProgressIntent")
     device.say_intent("ListRemindersIntent")

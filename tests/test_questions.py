@@ -157,7 +157,7 @@ def test_is_it_serious_with_a_red_flag_already_known_is_the_care_answer(client):
     assert driving.index("see a doctor today") < driving.index("braking hard"), "what to do first"
 
 
-def test_a_question_mid_routine_is_answered_and_yes_carries_on_with_the_next_stretch(client):
+def test_a_question_mid_routine_is_answered_and_yes_carries_on_with_the_routine(client):
     echo = Echo(client)
     echo.launch()
     echo.say_intent("StartStretchIntent")
@@ -165,9 +165,13 @@ def test_a_question_mid_routine_is_answered_and_yes_carries_on_with_the_next_str
     echo.say_intent("ReportPainIntent", painLevel="2")
     first = echo.say_intent("AMAZON.NoIntent")
     assert "Stretch 1 of" in first.speech
+    place = echo.attributes["routine"]
     answer = echo.say_intent("HeatOrIceIntent")
     assert "cold pack" in answer.speech and "carry on" in answer.speech.lower()
-    assert "Stretch 2 of" in echo.say_intent("AMAZON.YesIntent").speech
+    assert echo.attributes["routine"] == place, "the question does not move the routine"
+    carried_on = echo.say_intent("AMAZON.YesIntent")
+    moved = echo.attributes["routine"]
+    assert (moved["i"], moved.get("p", 0)) > (place["i"], place.get("p", 0)) and carried_on.open
 
 
 def test_with_the_answers_plugin_blocked_the_question_gets_a_sensible_sentence(make_app):

@@ -117,7 +117,7 @@ def test_a_reminder_mid_routine_carries_on_with_the_routine(app, reminders_api):
     assert device.attributes.get("routine")
     answer = remind_every_evening(device)
     assert "every day at 7 PM" in answer.speech and answer.speech.endswith("repeat to hear it again.")
-    assert device.say_intent("AMAZON.NextIntent").speech.startswith("Stretch 2 of")
+    assert device.next_stretch().speech.startswith("Stretch 2 of")
 
 
 # ---------------------------------------------------------------------- the permission
@@ -141,7 +141,7 @@ def test_a_routine_interrupted_by_the_permission_is_picked_up_after_it(app, remi
     device.say_intent("ReportPainIntent", painLevel="2")
     device.say_intent("AMAZON.NoIntent")
     device.say_intent("AMAZON.YesIntent")
-    device.say_intent("AMAZON.NextIntent")  # at stretch 2
+    device.next_stretch()  # at stretch 2
     assert remind_every_evening(device).ended, "Alexa takes over to ask"
     granted = device.consent("ACCEPTED")
     assert "every day at 7 PM." in granted.speech

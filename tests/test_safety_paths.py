@@ -113,7 +113,7 @@ def test_that_hurts_mid_stretch_stops_the_routine_says_what_to_do_and_screens(ec
 def test_after_that_hurts_no_means_rest_and_the_place_is_kept(echo):
     device = echo()
     start_routine(device)
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
     device.say_intent("ItHurtsIntent")
     rest = device.say_intent("AMAZON.NoIntent")
     assert "stop the stretches for today" in rest.speech and rest.speech.endswith("?")

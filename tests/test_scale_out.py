@@ -190,6 +190,7 @@ def test_no_lost_updates_across_two_servers(postgres_server: PostgresServer, pos
     devices = [Echo(HttpClient(servers[0].url)) for _ in range(USERS)]
     for device in devices:
         start_routine(device)
+        device.finish_stretch()  # every Next below then finishes stretch 1 (a stretch takes several turns)
     before = {device.user_id: stored(postgres_database, device) for device in devices}
     clients = [HttpClient(server.url) for server in servers]
     jobs = [(device, clients[(n + i) % 2]) for n in range(NEXTS_PER_USER) for i, device in enumerate(devices)]
@@ -234,7 +235,7 @@ def two_users_mid_routine(app) -> tuple[Echo, Echo]:
     users = Echo(app.test_client()), Echo(app.test_client())
     for device in users:
         start_routine(device)
-        assert "Stretch 2 of" in device.say_intent("AMAZON.NextIntent").speech
+        assert "Stretch 2 of" in device.next_stretch().speech
     return users
 
 
@@ -283,7 +284,7 @@ def test_postgres_outage_and_recovery_through_the_app(make_app, postgres_server:
     regular = Echo(client)
     regular.launch()
     start_routine(regular)
-    regular.say_intent("AMAZON.NextIntent")
+    regular.next_stretch()
     regular.end_session()
     assert stretches_done(postgres_database, regular) == 1
     caplog.set_level(logging.DEBUG, logger=STORE_LOGGER)
@@ -310,7 +311,7 @@ def test_postgres_outage_and_recovery_through_the_app(make_app, postgres_server:
     assert "Welcome back" in back.speech and "stopped at stretch 2 of" in back.speech, back.speech
     resumed = regular.say_intent("AMAZON.YesIntent")
     assert "Stretch 2 of" in resumed.speech
-    assert "Stretch 3 of" in regular.say_intent("AMAZON.NextIntent").speech
+    assert "Stretch 3 of" in regular.next_stretch().speech
     assert stretches_done(postgres_database, regular) == 2, "state saves again"
     assert len(store_warnings(caplog)) == 1
 
@@ -320,14 +321,14 @@ def test_sqlite_locked_longer_than_the_timeout(make_app, caplog: pytest.LogCaptu
     url = app.config["DATABASE_URL"]
     device = Echo(app.test_client())
     start_routine(device)
-    device.say_intent("AMAZON.NextIntent")
+    device.next_stretch()
     saved = stored(url, device)
     caplog.set_level(logging.DEBUG, logger=STORE_LOGGER)
     caplog.clear()
     locker = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
-        step = device.say_intent("AMAZON.NextIntent")
+        step = device.next_stretch()
         assert step.status == 200 and "Stretch 3 of" in step.speech, "the session carries the routine"
         launch = Echo(app.test_client()).launch()
         assert launch.status == 200 and launch.speech.endswith("?")

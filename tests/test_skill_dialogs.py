@@ -286,7 +286,7 @@ def test_help_is_contextual_and_ends_with_a_question(device):
     answer_exercise(device)
     device.say_intent("AMAZON.YesIntent")
     b = device.say_intent("AMAZON.HelpIntent")
-    assert "Say next for the next stretch" in b.speech
+    assert "Say next to carry on, previous to go back" in b.speech  # a stretch may take several turns
 
 
 @pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent"])

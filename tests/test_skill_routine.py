@@ -36,54 +36,97 @@ def step_number(answer) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def place(answer) -> tuple[int, int]:
+    """(stretch index, turn of that stretch) the routine is at after `answer`."""
+    routine = answer.attributes["routine"]
+    return routine["i"], routine.get("p", 0)
+
+
+def next_stretch(device):
+    """Say next until the routine reaches its next stretch (a stretch may take several turns)."""
+    answer = device.say_intent("AMAZON.NextIntent")
+    while "routine" in answer.attributes and place(answer)[1] > 0:
+        answer = device.say_intent("AMAZON.NextIntent")
+    return answer
+
+
+PROMPT = re.compile(r"Say next (when you're ready|when you're in position|for the other side|to carry on)\.$")
+
+
 def test_a_full_routine_with_every_command(device):
     expected = [s.name for s in default_rules().routine(Case(days_since_onset=9, pain=2))]
     first = start_routine(device)
     assert first.speech.startswith(f"Today's routine has {len(expected)} stretches")
     assert "only stretch as far as feels comfortable" in first.speech
     assert step_number(first) == (1, len(expected)) and expected[0] in first.speech
-    assert first.speech.endswith("Say next when you're ready.") and "Say next" in first.reprompt
+    assert PROMPT.search(first.speech) and "Say next" in first.reprompt and place(first) == (0, 0)
 
     second = device.say_intent("AMAZON.NextIntent")
-    assert step_number(second) == (2, len(expected)) and expected[1] in second.speech
+    assert place(second) == (0, 1) and "Stretch" not in second.speech, "stretch 1 takes two turns"
     back = device.say_intent("AMAZON.PreviousIntent")
-    assert step_number(back) == (1, len(expected))
+    assert place(back) == (0, 0) and step_number(back) == (1, len(expected))
     at_start = device.say_intent("AMAZON.PreviousIntent")
-    assert "This is the first stretch" in at_start.speech and step_number(at_start)[0] == 1
+    assert "This is the first stretch" in at_start.speech and place(at_start) == (0, 0)
     device.say_intent("AMAZON.NextIntent")
     again = device.say_intent("AMAZON.RepeatIntent")
-    assert step_number(again)[0] == 2 and expected[1] in again.speech
+    assert place(again) == (0, 1) and again.speech == second.speech, "its first repetition is the full one already"
     over = device.say_intent("AMAZON.StartOverIntent")
-    assert step_number(over)[0] == 1
+    assert place(over) == (0, 0)
 
-    for number in range(2, len(expected) + 1):
-        step = device.say_intent("AMAZON.NextIntent")
-        assert step_number(step) == (number, len(expected)) and expected[number - 1] in step.speech
-    done = device.say_intent("AMAZON.NextIntent")
-    assert f"That's your routine done: {len(expected)} stretches" in done.speech
-    assert "Well done" in done.speech and done.speech.endswith("?")
-    assert "routine" not in done.attributes
+    visited, answer = [place(over)], over
+    while True:
+        answer = device.say_intent("AMAZON.NextIntent")
+        if "routine" not in answer.attributes:
+            break
+        i, p = place(answer)
+        assert (i, p) in ((visited[-1][0], visited[-1][1] + 1), (visited[-1][0] + 1, 0)), (visited[-1], (i, p))
+        if p == 0:
+            assert step_number(answer) == (i + 1, len(expected)) and expected[i] in answer.speech
+        assert PROMPT.search(answer.speech), answer.speech
+        visited.append((i, p))
+    assert visited[-1][0] == len(expected) - 1 and len(visited) > len(expected)
+    assert f"That's your routine done: {len(expected)} stretches" in answer.speech
+    assert "Well done" in answer.speech and answer.speech.endswith("?")
+
+
+def test_repeat_says_the_full_instruction_again(device):
+    tell_case(device, "9", "2")
+    device.say_intent("StartStretchIntent", stretch=("bridge", "bridge", "STRETCH"))
+    bridge = default_rules().stretches["bridge"]
+    lift = bridge.moves[0]
+    turns = [device.say_intent("AMAZON.NextIntent")]
+    while lift.say not in turns[-1].speech or turns[-1].speech.count(lift.cue) == 0:
+        turns.append(device.say_intent("AMAZON.NextIntent"))  # to a turn that starts with a cue
+    cued = device.say_intent("AMAZON.NextIntent")
+    assert lift.say not in cued.speech and cued.speech.startswith(lift.cue)
+    again = device.say_intent("AMAZON.RepeatIntent")
+    assert again.speech.startswith(lift.say) and place(again) == place(cued)
+    assert again.speech.count(lift.cue) == cued.speech.count(lift.cue) - 1
 
 
 def test_every_stretch_speaks_its_warning_steps_and_holds(device):
     answer = start_routine(device, days="30", pain="0")
-    while "routine done" not in answer.speech:
-        stretch = default_rules().stretches[answer.attributes["routine"]["ids"][answer.attributes["routine"]["i"]]]
-        assert stretch.stop_if in answer.speech
-        for sentence in stretch.setup:
-            assert sentence in answer.speech
-        longest = max(m.hold for m in stretch.moves)
-        if longest >= 10:
-            assert f"Hold for {longest} seconds." in answer.speech and "<break" in answer.ssml
+    said: dict[str, str] = {}
+    while "routine" in answer.attributes:
+        ident = answer.attributes["routine"]["ids"][place(answer)[0]]
+        said[ident] = said.get(ident, "") + " " + answer.speech
         breaks = [int(x) for x in re.findall(r'<break time="(\d+)s"/>', answer.ssml)]
         assert all(b <= 10 for b in breaks)
-        assert sum(breaks) >= stretch.hold_seconds - 5 * stretch.repetitions * len(stretch.moves)
         answer = device.say_intent("AMAZON.NextIntent")
+    assert len(said) >= 5
+    for ident, speech in said.items():
+        stretch = default_rules().stretches[ident]
+        assert stretch.stop_if in speech and all(sentence in speech for sentence in stretch.setup)
+        assert all(move.say in speech for move in stretch.moves if move.hold), "every held move in full once"
+        longest = max(m.hold for m in stretch.moves)
+        if longest >= 10:
+            assert f"Hold for {longest} seconds." in speech
+        assert speech.count(stretch.finish) == 1
 
 
 def test_pause_then_resume_in_a_new_session(device):
     start_routine(device)
-    device.say_intent("AMAZON.NextIntent")
+    next_stretch(device)
     paused = device.say_intent("AMAZON.PauseIntent")
     assert paused.ended and "Paused at stretch 2" in paused.speech
     assert "resume my stretches" in paused.speech
@@ -94,7 +137,7 @@ def test_pause_then_resume_in_a_new_session(device):
     resumed = device.say_intent("AMAZON.NoIntent")
     assert step_number(resumed)[0] == 2
     assert "case" not in resumed.attributes
-    device.say_intent("AMAZON.NextIntent")
+    next_stretch(device)
     device.end_session()
     launch = device.launch()
     assert "You stopped at stretch 3" in launch.speech and launch.speech.endswith("?")
@@ -116,9 +159,19 @@ def test_stop_saves_the_place_and_no_starts_fresh(device):
 
 def test_a_session_that_times_out_mid_routine_keeps_the_position(device):
     start_routine(device)
-    device.say_intent("AMAZON.NextIntent")
+    next_stretch(device)
     device.end_session(reason="EXCEEDED_MAX_REPROMPTS")
     assert step_number(device.say_intent("AMAZON.ResumeIntent"))[0] == 2
+
+
+def test_resuming_in_the_middle_of_a_stretch_says_where_the_user_is(device):
+    start_routine(device)
+    middle = device.say_intent("AMAZON.NextIntent")
+    assert place(middle) == (0, 1)
+    device.end_session(reason="EXCEEDED_MAX_REPROMPTS")
+    resumed = device.say_intent("AMAZON.ResumeIntent")
+    assert resumed.speech.startswith("You're on stretch 1 of") and place(resumed) == (0, 1)
+    assert resumed.speech.endswith(middle.speech)
 
 
 def test_start_stretch_without_a_case_asks_first(device):
@@ -187,7 +240,7 @@ def test_counts_of_completed_routines_are_praised(device):
         answer = start_routine(device, days="1", pain="2")  # at rest: breathing only
         if "Shall we start" in answer.speech:
             answer = device.say_intent("AMAZON.YesIntent")
-        done = device.say_intent("AMAZON.NextIntent")
+        done = next_stretch(device)
         device.end_session()
     assert "That's 2 routines completed" in done.speech
 
@@ -199,13 +252,13 @@ def test_next_without_a_routine_offers_one(device):
 
 def test_yes_during_a_routine_means_next(device):
     start_routine(device)
-    assert step_number(device.say_intent("AMAZON.YesIntent"))[0] == 2
+    assert place(device.say_intent("AMAZON.YesIntent")) == (0, 1)
 
 
 def test_a_single_stretch_ends_with_singular_praise(device):
     tell_case(device, "5", "2")
     device.say_intent("StartStretchIntent", stretch=("cat cow", "cat_cow", "STRETCH"))
-    done = device.say_intent("AMAZON.NextIntent")
+    done = next_stretch(device)
     assert "That's your stretch done." in done.speech and "1 stretches" not in done.speech
 
 

@@ -15,32 +15,57 @@ from skill.edge.serializer import FastSerializer
 from skill.simulator import envelopes as env
 from skill.voice.ssml import Speech, response_problems, ssml_problems, strip_ssml
 
-CUES = {"hold_short": "Hold.", "hold": "Hold for {seconds} seconds.", "left": "{seconds} seconds left.",
-        "release": "And relax."}
+from skill.voice import timing
+from skill.voice.pacing import breath, hold
 
 
-def test_user_text_is_escaped():
-    s = Speech('Tom & Jerry say "<break time=\'99s\'/>"')
-    assert "<break" not in s.ssml and "&amp;" in s.ssml and "&lt;break" in s.ssml
-    assert ssml_problems(s.ssml) == []
-    assert strip_ssml(s.ssml) == s.text
+def _after(speech: Speech, announce: str) -> str:
+    """The SSML of `speech` after the hold's announcement: the hold itself."""
+    return speech.ssml.split(announce, 1)[1].removesuffix("</speak>")
 
 
-@pytest.mark.parametrize("seconds", [1, 5, 9, 10, 11, 15, 20, 25, 30, 45, 60, 95])
-def test_holds_are_chained_breaks_of_at_most_ten_seconds_that_add_up(seconds):
-    s = Speech("Lift your hips.").hold(seconds, CUES)
-    breaks = [int(n) * (1 if unit == "s" else 0.001)
-              for n, unit in re.findall(r'<break time="(\d+)(s|ms)"/>', s.ssml)]
+@pytest.mark.parametrize("seconds", [1, 2, 5, 9, 10, 11, 15, 20, 25, 30, 45, 60, 95])
+def test_a_hold_of_n_seconds_is_n_seconds_of_audio_in_breaks_of_at_most_ten(seconds):
+    s = hold(Speech("Lift your hips."), seconds, "Hold.")
+    breaks = [int(n) * (1 if unit == "s" else 0.001) for n, unit in re.findall(r'<break time="(\d+)(s|ms)"/>', s.ssml)]
     assert all(b <= 10 for b in breaks)
-    spoken_count = 5 * 0.6 if seconds >= 10 else 0  # "5, 4, 3, 2, 1", each followed by 600 ms
-    assert abs(sum(breaks) - seconds) <= spoken_count + 0.01 or seconds < 10 and sum(breaks) == seconds
-    assert ssml_problems(s.ssml) == []
-    assert f"[{seconds} s]" in s.text
+    assert timing.duration(_after(s, "Hold.")) == pytest.approx(seconds, abs=0.002)
+    assert ssml_problems(s.ssml) == [] and f"[{seconds} s]" in s.text
 
 
-def test_long_holds_count_down():
-    s = Speech().hold(30, CUES)
-    assert "20 seconds left." in s.ssml and "10 seconds left." in s.ssml and "And relax." in s.ssml
+def test_long_holds_are_counted_like_a_coach():
+    s = hold(Speech(), 30, "Hold for 30 seconds.")
+    text = strip_ssml(s.ssml)
+    assert text == "Hold for 30 seconds. 20 seconds left. 10 seconds left. 3 2 1."
+    assert timing.duration(_after(s, "Hold for 30 seconds.")) == pytest.approx(30, abs=0.002)
+    short = hold(Speech(), 5, "Hold.")
+    assert strip_ssml(short.ssml) == "Hold." and timing.pause_seconds(short.ssml) == 5
+
+
+def test_a_breath_is_counted_up_and_lasts_its_seconds():
+    s = breath(Speech("Breathe in."), 4)
+    assert strip_ssml(s.ssml) == "Breathe in. 2 3 4."
+    assert timing.duration(s.ssml) - timing.speaking_seconds("Breathe in.") == pytest.approx(4, abs=0.002)
+
+
+def test_the_timeline_places_each_hold_after_the_speech_before_it():
+    s = hold(Speech("Lift your hips.").pause(3), 10, "Hold.").say("And down.")
+    [(at, info)] = s.timeline(timing.duration)
+    assert info == {"hold": 10}
+    # "Lift your hips." (its sentence pause taken by the 3 s break), the break, "Hold." (the hold's
+    # first break follows it): 4 words and 3 s
+    assert at == pytest.approx(4 * timing.SECONDS_PER_WORD + 3)
+    shifted = Speech("One two three.").extend(s).timeline(timing.duration)
+    assert shifted[0][0] == pytest.approx(at + 3 * timing.SECONDS_PER_WORD + timing.SENTENCE_PAUSE_SECONDS)
+
+
+def test_a_response_lasts_its_words_its_sentence_and_comma_pauses_and_its_breaks():
+    assert timing.duration("<speak>Lie down, please. Bend your knees.</speak>") == pytest.approx(
+        6 * timing.SECONDS_PER_WORD + 2 * timing.SENTENCE_PAUSE_SECONDS + timing.COMMA_PAUSE_SECONDS)
+    # a break after a sentence takes the place of its pause; a count's "1." is one second
+    assert timing.duration('Hold. <break time="7s"/>') == pytest.approx(timing.SECONDS_PER_WORD + 7)
+    assert timing.duration('1.<break time="600ms"/>') == pytest.approx(1.0)
+    assert timing.words("Tom &amp; Jerry, 1 2 3 - ok") == 7  # "&amp;" is said "and"; "-" is not a word
 
 
 def test_pause_splits_long_silences():

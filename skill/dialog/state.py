@@ -37,10 +37,12 @@ GOALS = frozenset({"exercise", "stretch", "doctor", "list"})
 
 @dataclass
 class Routine:
-    """A guided routine in progress: stretch ids and the index of the current one."""
+    """A guided routine in progress: stretch ids, the index of the current one, and the turn
+    (`part`) of that stretch the user is on (a long stretch takes several, see skill.voice.pacing)."""
 
     ids: list[str]
     index: int = 0
+    part: int = 0
 
     @property
     def current(self) -> str:
@@ -51,7 +53,10 @@ class Routine:
         return self.index >= len(self.ids)
 
     def as_dict(self) -> dict[str, object]:
-        return {"ids": list(self.ids), "i": self.index}
+        found: dict[str, object] = {"ids": list(self.ids), "i": self.index}
+        if self.part:
+            found["p"] = self.part
+        return found
 
     @classmethod
     def from_dict(cls, raw: object) -> Routine | None:
@@ -62,7 +67,10 @@ class Routine:
             return None
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(ids):
             return None
-        return cls(ids, index)
+        part = raw.get("p", 0)
+        if isinstance(part, bool) or not isinstance(part, int) or not 0 <= part < 100:
+            part = 0
+        return cls(ids, index, part)
 
 
 class Conversation:

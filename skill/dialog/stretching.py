@@ -74,8 +74,8 @@ def previous(t: Turn) -> Reply:
 
 def repeat(t: Turn) -> Reply:
     routine = t.conv.routine
-    if routine is not None:
-        return coach.step(t, routine)
+    if routine is not None:  # the same turn again, its first repetition with the full instruction
+        return coach.step(t, routine, full=True)
     last = t.conv.last
     if last is None:
         return help_(t)
@@ -107,7 +107,7 @@ def resume(t: Turn) -> Reply:
         return ask(Speech(tx.line("stretch.resume_none"), question), question)
     if t.conv.routine is None and t.profile.progress_saved_before(t.today()) and not t.conv.flag("checked_in"):
         return check_in(t)
-    return coach.step(t, routine)
+    return coach.step(t, routine, coach.where(t, routine))
 
 
 def checked_in(t: Turn) -> Reply:

@@ -1,57 +1,43 @@
-"""What the stretch coach says: a routine's introduction, each stretch step, the end of a routine.
+"""What the stretch coach says around the stretches: a routine's introduction and its end.
 
 Pure functions of the locale's texts and the stretch records; the dialog (`skill.dialog.coach`)
-keeps the position in the routine and decides which of these to say.
+keeps the position in the routine and decides which of these to say. Each turn of a stretch
+(cued, counted, under the speech budget) is `skill.voice.pacing`; how long speech lasts,
+which gives the routine's announced length, is `skill.voice.timing`.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-
 from rules import RuleSet, Stretch
 
+from . import timing
 from .ssml import Speech
 from .texts import Texts, join
 
-SECONDS_PER_SENTENCE = 4
+
+def length(tx: Texts, seconds: float) -> str:
+    """ "7 minutes", "3 and a half minutes": to the half minute below ten minutes, else the minute."""
+    if seconds >= 570:
+        return tx.line("stretch.length_minutes", minutes=round(seconds / 60))
+    halves = max(1, round(seconds / 30))
+    if halves == 1:
+        return tx.line("stretch.length_half_minute")
+    whole, half = divmod(halves, 2)
+    if half:
+        return tx.line("stretch.length_and_a_half", minutes=whole)
+    return tx.line("stretch.length_minutes" if whole > 1 else "stretch.length_one_minute", minutes=whole)
 
 
-def step_speech(tx: Texts, stretch: Stretch, number: int, total: int) -> Speech:
-    """Name, stop-if warning, getting into position, the moves with their holds, repetitions."""
-    title = tx.line("stretch.step_title", number=number, total=total, name=stretch.name)
-    return Speech(title).extend(_step_body(tx, stretch))
-
-
-@functools.lru_cache(maxsize=512)
-def _step_body(tx: Texts, stretch: Stretch) -> Speech:
-    """Everything after the title: the same every time, so built once per locale and stretch."""
-    speech = Speech(stretch.stop_if, *stretch.setup)
-    hold_cues = {key: tx.template(f"stretch.{key}") for key in ("hold_short", "hold", "left", "release")}
-    for rep in range(1, stretch.repetitions + 1):
-        if stretch.repetitions > 1 and rep > 1:
-            speech.say(tx.line("stretch.rep", number=rep))
-        for move in stretch.moves:
-            speech.say(move.say).hold(move.hold, hold_cues)
-    if stretch.finish:
-        speech.say(stretch.finish)
-    return speech
-
-
-def minutes(stretches: list[Stretch]) -> int:
-    """A rough length of a routine: holds plus time to speak and move."""
-    seconds = sum(s.hold_seconds + SECONDS_PER_SENTENCE * (3 + len(s.setup) + s.repetitions * len(s.moves))
-                  for s in stretches)
-    return max(1, math.ceil(seconds / 60))
-
-
-def routine_intro(tx: Texts, rules: RuleSet, stretches: list[Stretch]) -> Speech:
-    """A short introduction to a routine and the stretching safety rules."""
+def routine_intro(tx: Texts, rules: RuleSet, stretches: list[Stretch], seconds: float) -> Speech:
+    """A short introduction to a routine and the stretching safety rules. `seconds`: the audio of
+    the routine's turns (`pacing.routine_seconds`); the stated length adds this introduction."""
+    advice = tx.advice(rules, "before_stretching")
     if len(stretches) == 1:
-        speech = Speech(tx.line("stretch.intro_one", name=stretches[0].name))
-    else:
-        speech = Speech(tx.line("stretch.intro", count=len(stretches), minutes=minutes(stretches)))
-    return speech.say(*tx.advice(rules, "before_stretching"))
+        return Speech(tx.line("stretch.intro_one", name=stretches[0].name), *advice)
+    seconds += timing.duration(Speech(*advice).ssml)
+    draft = tx.line("stretch.intro", count=len(stretches), length=length(tx, seconds))
+    seconds += timing.speaking_seconds(draft)
+    return Speech(tx.line("stretch.intro", count=len(stretches), length=length(tx, seconds)), *advice)
 
 
 def routine_done(tx: Texts, count: int, routines_done: int) -> Speech:

@@ -1,14 +1,15 @@
 """SSML built in one place: text escaped once, pauses within Alexa's limits, plain text for cards.
 
 Alexa's limits (../shared/alexa-platform.md, section 3): output speech under 8,000 characters,
-each ``<break>`` at most 10 seconds. Long holds are spoken as chained breaks with cues between.
+each ``<break>`` at most 10 seconds: a longer silence is chained breaks. How long speech plays
+is `skill.voice.timing`; holds and counts are built by `skill.voice.pacing` from these parts.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable
 from xml.sax.saxutils import escape as _xml_escape
 
 MAX_SPEECH_CHARS = 8000
@@ -35,6 +36,7 @@ class Speech:
     def __init__(self, *sentences: str) -> None:
         self._ssml: list[str] = []
         self._text: list[str] = []
+        self._marks: list[tuple[int, dict]] = []
         self.say(*sentences)
 
     @classmethod
@@ -57,45 +59,46 @@ class Speech:
 
     def extend(self, other: Speech) -> Speech:
         """Append another speech."""
+        self._marks.extend((index + len(self._ssml), info) for index, info in other._marks)
         self._ssml.extend(other._ssml)
         self._text.extend(other._text)
         return self
 
-    def pause(self, seconds: float) -> Speech:
-        """Silence of `seconds`, as chained breaks of at most 10 seconds each."""
+    def pause(self, seconds: float, join: bool = False) -> Speech:
+        """Silence of `seconds`, as chained breaks of at most 10 seconds each (`join`: glued to
+        the fragment before, as after a counted word)."""
         remaining = int(round(seconds * 1000))
         while remaining > 0:
             chunk = min(remaining, MAX_BREAK_SECONDS * 1000)
-            self._ssml.append(f'<break time="{chunk // 1000}s"/>' if chunk % 1000 == 0
-                              else f'<break time="{chunk}ms"/>')
+            tag = f'<break time="{chunk // 1000}s"/>' if chunk % 1000 == 0 else f'<break time="{chunk}ms"/>'
+            if join and self._ssml:
+                self._ssml[-1] += tag
+            else:
+                self._ssml.append(tag)
+            join = False
             remaining -= chunk
         return self
 
-    def hold(self, seconds: int, cues: Mapping[str, str]) -> Speech:
-        """A timed hold. Short holds (under 10 s) are "Hold." and silence; longer ones get a countdown.
+    def beat(self, word: str, silence: float) -> Speech:
+        """A counted word ("3") and the `silence` after it, glued together (a coach's count)."""
+        self._ssml.append(escape(word))
+        return self.pause(silence, join=True)
 
-        cues (format strings): ``hold_short`` ("Hold."), ``hold`` ("Hold for {seconds} seconds."),
-        ``left`` ("{seconds} seconds left."), ``release`` ("And relax.").
-        """
-        if seconds <= 0:
-            return self
-        if seconds < 10:
-            self.say(cues["hold_short"])
-            self._text.append(f"[{seconds} s]")
-            return self.pause(seconds)
-        self.say(cues["hold"].format(seconds=seconds))
-        self._text.append(f"[{seconds} s]")
-        remaining = seconds
-        while remaining > 10:
-            wait = remaining - 10 * ((remaining - 1) // 10)  # down to the next multiple of ten
-            self.pause(wait)
-            remaining -= wait
-            self._ssml.append(escape(cues["left"].format(seconds=remaining)))
-        self.pause(remaining - 5)
-        for count in range(5, 0, -1):  # a spoken 5, 4, 3, 2, 1, about a second each
-            self._ssml.append(f'{count}<break time="600ms"/>')
-        self.say(cues["release"])
+    def marker(self, text: str) -> Speech:
+        """A note for the plain text only (cards, the simulator): ``[10 s]`` where a hold is."""
+        self._text.append(text)
         return self
+
+    def mark(self, **info: object) -> Speech:
+        """Remember this point of the speech (a hold starts here); `timeline` says when it is reached."""
+        self._marks.append((len(self._ssml), info))
+        return self
+
+    def timeline(self, duration: Callable[[str, str], float]) -> list[tuple[float, dict]]:
+        """(seconds from the start, info) of every `mark`: `duration` of the SSML before it, given
+        what follows (`skill.voice.timing.duration`, the standard rate)."""
+        return [(duration(" ".join(self._ssml[:index]), " ".join(self._ssml[index:index + 1])), info)
+                for index, info in self._marks]
 
     @property
     def ssml(self) -> str:
