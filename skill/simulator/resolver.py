@@ -34,6 +34,7 @@ from datetime import date
 from . import envelopes as env
 from .amazon_types import DateReader, NumberReader, TimeReader
 from .catalogue import Catalogue
+from .nlu.examples import training_jobs
 from .nlu.features import Featurizer
 from .nlu.slotfill import Cues, Fact, bare_value, facts
 from .nlu.spotter import Spotted, Spotter
@@ -140,7 +141,7 @@ class Resolver:
         self.dates = DateReader(data["types"]["AMAZON.DATE"])
         self.times = TimeReader(data["types"]["AMAZON.TIME"])
         self.featurizer = Featurizer(self.catalogue, self.numbers, self.dates)
-        self.trained = load_or_train(model, data, self.featurizer)
+        self.trained = load_or_train(model, data, self.featurizer, lambda: training_jobs(model, data))
         self.spotter = Spotter(self.trained.spotter, self.featurizer)
         self.cues = Cues()
         self.slot_types: dict[str, dict[str, str]] = {

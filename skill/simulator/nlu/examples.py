@@ -84,6 +84,18 @@ def intent_examples(model: Mapping, builtins: Mapping, seed: int = 13) -> list[t
     return [(text, intent) for text, intent in dict.fromkeys(examples) if text]
 
 
+#: What one model learns from: (text, label) examples, whether custom values are replaced by their
+#: type in its word view, and how its labels are weighed (`TextClassifier`).
+Job = tuple[list[tuple[str, str]], bool, str]
+
+
+def training_jobs(model: Mapping, builtins: Mapping) -> list[Job]:
+    """The intent classifier's and the spotter's examples. The spotter's NONE has far more
+    examples than any symptom: weighing every label the same made it hear symptoms in small
+    talk, so its labels are weighed half way ("sqrt")."""
+    return [(intent_examples(model, builtins), True, "balanced"), (spotter_examples(model, builtins), False, "sqrt")]
+
+
 def spotter_examples(model: Mapping, builtins: Mapping, seed: int = 17) -> list[tuple[str, str]]:
     """(canonical text, symptom id | EMERGENCY | NONE) pairs."""
     lm = model["interactionModel"]["languageModel"]

@@ -18,17 +18,20 @@ import pickle
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sklearn
 from threadpoolctl import threadpool_limits
 
 from .classifier import TextClassifier
-from .examples import intent_examples, spotter_examples
-from .features import Featurizer
+
+if TYPE_CHECKING:
+    from .examples import Job
+    from .features import Featurizer
 
 #: Bumped when the pickled layout changes.
 FORMAT = 1
@@ -65,15 +68,12 @@ def key(model: Mapping, builtins: Mapping) -> str:
     return digest.hexdigest()
 
 
-def train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
-    """Train both models on the examples of `model` (a few seconds)."""
+def train(jobs: Callable[[], list[Job]], featurizer: Featurizer) -> Trained:
+    """Train the intent classifier and the spotter on the examples `jobs()` makes (a few seconds)."""
     started = time.perf_counter()
     models = []
     with threadpool_limits(limits=1):  # one core: small matrices, and the machine may be shared
-        # The spotter's NONE has far more examples than any symptom: weighing every label the same
-        # made it hear symptoms in small talk; "sqrt" keeps rare symptoms heard without that.
-        jobs = ((intent_examples(model, builtins), True, "balanced"), (spotter_examples(model, builtins), False, "sqrt"))
-        for examples, custom, weight in jobs:
+        for examples, custom, weight in jobs():
             texts, labels = [text for text, _ in examples], [label for _, label in examples]
             if len(set(labels)) < 2:
                 models.append(None)
@@ -83,8 +83,9 @@ def train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
     return Trained(*models, seconds=time.perf_counter() - started)
 
 
-def load_or_train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> Trained:
-    """The cached models of `model`, trained and cached first when there are none."""
+def load_or_train(model: Mapping, builtins: Mapping, featurizer: Featurizer,
+                  jobs: Callable[[], list[Job]]) -> Trained:
+    """The cached models of `model`, trained on `jobs()` and cached first when there are none."""
     path = cache_dir() / f"{key(model, builtins)}.pickle"
     try:
         with path.open("rb") as file:
@@ -93,7 +94,7 @@ def load_or_train(model: Mapping, builtins: Mapping, featurizer: Featurizer) -> 
             return found
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         pass
-    trained = train(model, builtins, featurizer)
+    trained = train(jobs, featurizer)
     _save(path, trained)
     return trained
 
