@@ -30,6 +30,8 @@ _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "a couple of": 2, "a couple": 2,
            "few": 3}
 #: A number of days or weeks ago too large to be a date.
 _UNREADABLE_AGO = re.compile(r" (days?|weeks?) (?:ago|back)\b")
+#: Asked when it started, "10 days" (or "3 weeks") is as many days ago.
+_DAYS_SAID = re.compile(r" (days?|weeks?)\b")
 #: Today's dates: the onset only after an onset word.
 _PRESENT = re.compile(r"^(?:PRESENT_REF|\d{4}-W\d{2}-WE)$")
 #: Words (besides fillers) an utterance may have and still be "just a number".
@@ -104,8 +106,8 @@ def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked:
     opening = _opening(text, cues)
     for span in spans:
         if span.kind == NUMBER:
-            ago = _UNREADABLE_AGO.match(text, span.end)
-            if ago and span.value.isdigit():  # "99999999999 weeks ago": no date, but a number of days the skill can refuse
+            ago = (_DAYS_SAID if asked else _UNREADABLE_AGO).match(text, span.end)
+            if ago and span.value.isdigit():  # "99999999999 weeks ago"; asked when it started: "10 days"
                 days = int(span.value) * (7 if ago.group(1).startswith("week") else 1)
                 found.append(Fact("daysAgo", str(days), span.start, NUMBER))
             continue

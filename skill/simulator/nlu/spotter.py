@@ -6,8 +6,9 @@ chest is tight" is chest pain, not pain 10, and "call 911" is never a pain score
 
 The utterance is cut into windows (`features.clauses`: the whole of it, each clause, each two
 neighbouring clauses), the trained spotter ranks each window's labels (a symptom id,
-``EMERGENCY``, or ``NONE``), and the most probable label other than NONE over all windows wins
-when it is probable enough. A call for help is mostly a sentence of its own ("I can't move,
+``EMERGENCY``, or ``NONE``), and the best label other than NONE of a window counts when it is
+probable enough: an emergency anywhere first, then what the whole utterance names (read with
+all its words), then the most probable label of its parts. A call for help is mostly a sentence of its own ("I can't move,
 help"): in a part of a clause EMERGENCY needs a higher probability ("I fell in the shower and I
 can't get back up" counts; "my brother was meant to come and help" does not). The emergency numbers of language.toml, heard anywhere, are an
 emergency whatever the model says.
@@ -67,23 +68,25 @@ class Spotter:
         windows = clauses(raw, self.starters)[:MAX_WINDOWS]
         if not windows or self.model is None:
             return None
-        best: Spotted | None = None
         least = LONG_FLOOR if len(said.split()) > LONG_WORDS else 0.0
         texts = [text for text, _ in windows]
+        found: list[Spotted] = []
         for (window, sentence), ranked in zip(windows, self.model.rank(*self.featurizer.views(texts, custom=False))):
-            for label, probability in zip(ranked.labels, ranked.probabilities):
-                if label == NONE:
-                    continue
-                floor = max(least, SYMPTOM_FLOOR if label != EMERGENCY
-                            else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR)
-                if probability >= floor and (best is None or _outranks(label, probability, best)):
-                    best = Spotted(label, probability, window)
-                break  # only the best label other than NONE of each window
-        return best
+            label, probability = next((lp for lp in zip(ranked.labels, ranked.probabilities) if lp[0] != NONE),
+                                      (NONE, 0.0))
+            floor = max(least, SYMPTOM_FLOOR if label != EMERGENCY
+                        else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR)
+            if label != NONE and probability >= floor:
+                found.append(Spotted(label, probability, window))
+        return _choose(found, said)
 
 
-def _outranks(label: str, probability: float, best: Spotted) -> bool:
-    """An emergency outranks any symptom; otherwise the more probable wins."""
-    if (label == EMERGENCY) != best.emergency:
-        return label == EMERGENCY
-    return probability > best.probability
+def _choose(found: list[Spotted], said: str) -> Spotted | None:
+    """An emergency anywhere; else the symptom the whole utterance names, read with all its
+    words ("the leg weakness, both of them" is weakness in both legs, though "both of them"
+    alone sounds like pain down both); else the most probable symptom of its parts."""
+    emergencies = [f for f in found if f.emergency]
+    if emergencies:
+        return max(emergencies, key=lambda f: f.probability)
+    whole = [f for f in found if f.window == said]
+    return max(whole or found, key=lambda f: f.probability, default=None)
