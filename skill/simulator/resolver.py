@@ -43,6 +43,8 @@ from .text import builtins, canonical
 
 FALLBACK = "AMAZON.FallbackIntent"
 WAKE_WORDS = frozenset({"alexa", "hey alexa"})
+#: Symptoms an age said in numbers stands for (the skill derives them from the age).
+AGE_SYMPTOMS = frozenset({"age_over_50"})
 EMERGENCY = "EmergencyHelpIntent"
 SYMPTOM_INTENT = "ReportSymptomIntent"
 #: Intents that only report facts, and the slots of their own fact: the intent is the one whose
@@ -230,8 +232,9 @@ class Resolver:
         types = self.slot_types[SYMPTOM_INTENT]
         found = facts(said, self.featurizer.spans(said, today, types.values()), types, today, self.cues, elicited=elicited,
                       strict=True, custom=False, symptom=True)
-        symptom = tuple(Filled(name, spotted.window, kind, spotted.label) for name, kind in types.items()
-                        if kind == "SYMPTOM")[:1]
+        implied = "age" in found and spotted.label in AGE_SYMPTOMS  # "i'm 74": the skill reads the age itself
+        symptom = () if implied else tuple(Filled(name, spotted.window, kind, spotted.label)
+                                           for name, kind in types.items() if kind == "SYMPTOM")[:1]
         return self._resolution(text, SYMPTOM_INTENT, found, spotted.probability, "red flag", spotted.window, symptom)
 
     def _answer(self, text: str, said: str, spans: list, today: date, elicit: tuple[str, str], ranked):

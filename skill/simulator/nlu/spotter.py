@@ -27,7 +27,8 @@ from .features import EMERGENCY, NONE, Featurizer, clauses, language
 SYMPTOM_FLOOR = 0.4
 EMERGENCY_FLOOR = 0.6
 #: A call for help inside a clause ("i fell and i can't get back up") must be plainer than one
-#: said as a sentence of its own ("my brother was meant to come and help" is not one).
+#: said as a sentence of its own ("my brother was meant to come and help" is not one); in a long
+#: story only a sentence of its own counts.
 PART_EMERGENCY_FLOOR = 0.8
 #: In a long story (more words than this), a red flag is said plainly: only a window at least
 #: this probable counts (a clause of small talk may look like a symptom now and then).
@@ -56,6 +57,7 @@ class Spotter:
         self.featurizer = featurizer
         data = language()
         self.starters = data["clauses"]["starters"]
+        self.floors: dict[str, float] = dict(data["spotter"].get("floors", {}))
         numbers = sorted(data["emergency"]["numbers"], key=len, reverse=True)
         self.numbers = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(n) for n in numbers) + r")(?![\d.])")
 
@@ -74,8 +76,8 @@ class Spotter:
         for (window, sentence), ranked in zip(windows, self.model.rank(*self.featurizer.views(texts, custom=False))):
             label, probability = next((lp for lp in zip(ranked.labels, ranked.probabilities) if lp[0] != NONE),
                                       (NONE, 0.0))
-            floor = max(least, SYMPTOM_FLOOR if label != EMERGENCY
-                        else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR)
+            floor = max(least, self.floors.get(label, SYMPTOM_FLOOR) if label != EMERGENCY
+                        else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR if not least else 1.01)
             if label != NONE and probability >= floor:
                 found.append(Spotted(label, probability, window))
         return _choose(found, said)
