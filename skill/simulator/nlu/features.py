@@ -59,9 +59,12 @@ class Lexicon:
             for phrase in phrases:
                 self.phrases.setdefault(tuple(canonical(phrase).split()), set()).add(name)
         self.longest = max((len(p) for p in self.phrases), default=0)
+        self.phrases_words = frozenset(w for p in self.phrases for w in p)
 
     def classes(self, words: list[str]) -> list[str]:
-        """The classes of every phrase in `words` (overlaps allowed), sorted, each once."""
+        """The classes of every phrase in `words` (overlaps allowed), sorted, each once; a word
+        with "'s" ("my chest's hurting", "my leg's gone weak") is also read without it."""
+        words = [w[:-2] if w.endswith("'s") and w not in self.phrases_words else w for w in words]
         found: set[str] = set()
         for i in range(len(words)):
             for n in range(1, min(self.longest, len(words) - i) + 1):
