@@ -20,7 +20,7 @@ TODAY = date(2026, 11, 22)  # a Sunday
 PARAPHRASES = Path(__file__).parent / "data" / "paraphrases.yaml"
 # A regression floor on the project's own (self-tuned) paraphrase set, not a measure of
 # understanding: tests/data/nlu_eval is (tests/test_nlu_eval.py).
-ACCURACY_FLOOR = 0.9
+ACCURACY_FLOOR = 0.93  # 96.0% when last measured
 EXERCISE_ONSET = ("CanIExerciseIntent", "onsetDate")
 EXERCISE_PAIN = ("CanIExerciseIntent", "painLevel")
 
