@@ -202,14 +202,13 @@ class Resolver:
             return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
         if ranked is None:
             return self._fallback(text)
-        spans = self.featurizer.spans(said, today)
         if elicit is not None:
-            answer = self._answer(text, said, spans, today, elicit, ranked)
+            answer = self._answer(text, said, today, elicit, ranked)
             if answer is not None:
                 return answer
         if ranked.best == FALLBACK or ranked.confidence < CONFIDENCE_FLOOR or ranked.known < KNOWN_FLOOR:
             return self._fallback(text, ranked.confidence)
-        return self._classified(text, said, spans, today, ranked.best, ranked.confidence)
+        return self._classified(text, said, today, ranked.best, ranked.confidence)
 
     def _names(self, intent: str) -> tuple[str, ...]:
         return tuple(self.slot_types.get(intent, {}))
@@ -237,12 +236,12 @@ class Resolver:
                                            for name, kind in types.items() if kind == "SYMPTOM")[:1]
         return self._resolution(text, SYMPTOM_INTENT, found, spotted.probability, "red flag", spotted.window, symptom)
 
-    def _answer(self, text: str, said: str, spans: list, today: date, elicit: tuple[str, str], ranked):
+    def _answer(self, text: str, said: str, today: date, elicit: tuple[str, str], ranked):
         """The elicited intent with the slot's value, when the utterance answers the question."""
         intent, slot = elicit
         types = self.slot_types[intent]
-        found = facts(said, self.featurizer.spans(said, today, types.values()), types, today, self.cues,
-                      elicited=slot, custom=False)
+        spans = self.featurizer.spans(said, today, types.values())
+        found = facts(said, spans, types, today, self.cues, elicited=slot, custom=False)
         wanted = ("onsetDate", "daysAgo") if slot in ("onsetDate", "daysAgo") else (slot,)
         if not any(name in found for name in wanted):
             return None
@@ -251,8 +250,7 @@ class Resolver:
             return None
         return self._resolution(text, intent, found, max(ranked.confidence, 0.75), "elicited")
 
-    def _classified(self, text: str, said: str, spans: list, today: date, intent: str,
-                    confidence: float) -> Resolution:
+    def _classified(self, text: str, said: str, today: date, intent: str, confidence: float) -> Resolution:
         types = self.slot_types.get(intent, {})
         spans = self.featurizer.spans(said, today, types.values())
         if intent in FACT_INTENTS:
