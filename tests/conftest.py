@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -12,6 +13,10 @@ import pytest
 from rules import RuleSet, build_plugin_manager
 
 ROOT = Path(__file__).resolve().parent.parent
+# The simulator's trained models (skill/simulator/nlu): cached beside pytest's own cache, keyed on
+# everything they are trained from, so a test run trains each locale at most once and never uses
+# or fills the developer's ~/.cache.
+os.environ.setdefault("BACKCOACH_NLU_CACHE", str(ROOT / ".pytest_cache" / "backcoach-nlu"))
 
 
 @pytest.fixture

@@ -36,7 +36,12 @@ def test_the_model_carries_the_voice_contract(rules):
     slots = {name: {s["name"]: s["type"] for s in i.get("slots", [])} for name, i in intents.items()}
     assert slots["CanIExerciseIntent"] == {"activity": "ACTIVITY", "onsetDate": "AMAZON.DATE",
                                            "daysAgo": "AMAZON.NUMBER", "painLevel": "AMAZON.NUMBER"}
-    assert slots["ReportSymptomIntent"] == {"symptom": "SYMPTOM", "age": "AMAZON.NUMBER"}
+    assert slots["ReportSymptomIntent"] == {"symptom": "SYMPTOM", "age": "AMAZON.NUMBER", "painLevel": "AMAZON.NUMBER",
+                                            "onsetDate": "AMAZON.DATE", "daysAgo": "AMAZON.NUMBER"}
+    assert slots["ReportOnsetIntent"] == {"onsetDate": "AMAZON.DATE", "daysAgo": "AMAZON.NUMBER",
+                                          "painLevel": "AMAZON.NUMBER"}
+    assert slots["ReportPainIntent"] == {"painLevel": "AMAZON.NUMBER", "onsetDate": "AMAZON.DATE",
+                                         "daysAgo": "AMAZON.NUMBER"}
     assert slots["StartStretchIntent"] == {"stretch": "STRETCH"}
     for name in ("SeeDoctorIntent", "ListStretchesIntent", "ReliefTipsIntent", "ForgetMeIntent",
                  "AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.NextIntent", "AMAZON.PreviousIntent",
@@ -62,6 +67,50 @@ def test_locale_samples_differ_only_where_the_data_says(rules):
     gb = {i["name"]: i["samples"] for i in build_model(rules, "en-GB")["interactionModel"]["languageModel"]["intents"]}
     us = {i["name"]: i["samples"] for i in build_model(rules, "en-US")["interactionModel"]["languageModel"]["intents"]}
     assert "should i see my gp" in gb["SeeDoctorIntent"] and "should i see my gp" not in us["SeeDoctorIntent"]
+    assert "should i go to a and e" in gb["SeeDoctorIntent"] and "should i go to urgent care" in us["SeeDoctorIntent"]
+
+
+def _synonyms(rules, locale: str, kind: str) -> dict[str, set[str]]:
+    types = build_model(rules, locale)["interactionModel"]["languageModel"]["types"]
+    values = next(t for t in types if t["name"] == kind)["values"]
+    return {v["id"]: {v["name"]["value"], *v["name"]["synonyms"]} for v in values}
+
+
+def test_each_locale_has_its_own_words_for_symptoms_and_activities(rules):
+    gb, us, india, au = (_synonyms(rules, loc, "SYMPTOM") for loc in ("en-GB", "en-US", "en-IN", "en-AU"))
+    assert "numb when i sit on the loo" in gb["saddle_numbness"] and "numb when i sit on the loo" not in us["saddle_numbness"]
+    assert "i can't control my motions" in india["bowel_control_loss"]
+    assert "i can't control my motions" not in gb["bowel_control_loss"]
+    assert "numb when i sit on the dunny" in au["saddle_numbness"]
+    assert "my butt feels numb" in us["saddle_numbness"]
+    assert "saddle numbness" in gb["saddle_numbness"] and "saddle numbness" in us["saddle_numbness"]  # all locales
+    # "footy" is football in Britain and Australian rules (a contact sport) in Australia
+    assert "footy" in _synonyms(rules, "en-GB", "ACTIVITY")["football"]
+    assert "footy" in _synonyms(rules, "en-AU", "ACTIVITY")["contact_sports"]
+
+
+def test_every_added_synonym_reaches_the_model(rules):
+    """A synonym of synonyms.toml that another value already claims is dropped: none should be."""
+    from skill.voice.model import spoken, synonyms
+    lost = []
+    for kind, values in synonyms().items():
+        for ident, by_locale in values.items():
+            for locale, words in by_locale.items():
+                model = _synonyms(rules, "en-US" if locale == "all" else locale, kind)
+                lost += [(kind, ident, w) for w in words if spoken(w) not in model.get(ident, set())]
+    assert not lost
+
+
+def test_every_added_synonym_names_a_known_value(rules):
+    from skill.voice.model import synonyms
+    known = {"SYMPTOM": set(rules.symptoms), "STRETCH": set(rules.stretches), "ACTIVITY": set(rules.activities)}
+    unknown = [(kind, ident) for kind, values in synonyms().items() for ident in values if ident not in known[kind]]
+    assert not unknown
+
+
+def test_every_added_sample_names_an_intent_of_the_contract():
+    from skill.voice.model import phrasings
+    assert set(phrasings()["intents"]) <= set(contract()["intents"])
 
 
 def test_a_plugins_new_stretch_reaches_the_voice_model():
@@ -86,6 +135,12 @@ def test_a_plugins_new_stretch_reaches_the_voice_model():
     (lambda lm: lm["intents"].pop(next(i for i, x in enumerate(lm["intents"]) if x["name"] == "AMAZON.StopIntent")),
      "AMAZON.StopIntent"),
     (lambda lm: lm["types"][0]["values"].append(copy.deepcopy(lm["types"][0]["values"][0])), "duplicate id"),
+    # a plain sample that is another intent's "{symptom}" with a symptom's synonym in it
+    (lambda lm: next(i for i in lm["intents"] if i["name"] == "ItHurtsIntent")["samples"].append("i can't pee"),
+     "is also '{symptom}'"),
+    (lambda lm: lm["types"][0]["values"][0]["name"]["synonyms"].append("a" * 141), "longer than 140"),
+    (lambda lm: lm["intents"].extend({"name": f"Extra{i}Intent", "samples": [f"extra number {i}"]} for i in range(250)),
+     "Alexa allows 250"),
 ])
 def test_the_model_checker_catches_what_alexa_rejects(rules, damage, needle):
     model = build_model(rules, "en-US")

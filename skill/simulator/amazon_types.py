@@ -29,6 +29,15 @@ class Span:
     value: str
 
 
+def longest_first(found: Iterable[Span]) -> list[Span]:
+    """`found` without the spans that overlap a longer one, in the order of the text."""
+    kept: list[Span] = []
+    for span in sorted(found, key=lambda s: (s.start - s.end, s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
 def _alternatives(phrases: Iterable[str]) -> str:
     """A regex alternation of literal phrases, longest first."""
     return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
@@ -77,17 +86,19 @@ class DateReader:
         self.weeks: dict[str, int] = dict(names["weeks"])
         self.weekends: dict[str, int] = dict(names["weekends"])
         self.month_offsets: dict[str, int] = dict(names["month_offsets"])
+        self.counts: dict[str, int] = dict(names["counts"])
         self.modifiers = {**{m: "coming" for m in names["coming"]},
                           **{m: "following" for m in names["following"]},
                           **{m: "previous" for m in names["previous"]}}
         weekday, month = _alternatives(self.weekdays), _alternatives(self.months)
         fixed = [*self.present, *self.days, *self.weeks, *self.weekends, *self.month_offsets]
+        count = rf"(?P<n>\d+|{_alternatives(self.counts)})"
+        units, ago, since = _alternatives(self.units), _alternatives(names["ago"]), _alternatives(names["since"])
         self._grammar = [
             (re.compile(rf"(?P<phrase>{_alternatives(fixed)})"), self._fixed),
-            (re.compile(rf"(?P<n>\d+|a|an|one|two) (?P<unit>{_alternatives(self.units)}) "
-                        rf"(?:{_alternatives(names['ago'])})"), self._ago),
-            (re.compile(rf"(?P<n>\d+|a|an|one|two) (?P<unit>{_alternatives(self.coarse_units)}) "
-                        rf"(?:{_alternatives(names['ago'])})"), self._coarse_ago),
+            (re.compile(rf"{count} (?P<unit>{units}) (?:{ago})"), self._ago),
+            (re.compile(rf"(?:{since}) {count} (?P<unit>{units})"), self._ago),
+            (re.compile(rf"{count} (?P<unit>{_alternatives(self.coarse_units)}) (?:{ago})"), self._coarse_ago),
             (re.compile(rf"(?:(?P<mod>{_alternatives(self.modifiers)}) )?(?P<weekday>{weekday})"),
              self._weekday),
             (re.compile(rf"(?:on )?(?:the )?(?P<day>{_ORDINAL}) (?:of )?(?P<month>{month})"
@@ -116,12 +127,7 @@ class DateReader:
                 value = self.read(match.group(), today)
                 if value is not None:
                     found.append(Span(match.start(), match.end(), value))
-        found.sort(key=lambda s: (s.start - s.end, s.start))
-        kept: list[Span] = []
-        for span in found:
-            if all(span.end <= k.start or span.start >= k.end for k in kept):
-                kept.append(span)
-        return sorted(kept, key=lambda s: s.start)
+        return longest_first(found)
 
     # ------------------------------------------------------------------ the grammar's values
     def _fixed(self, match: re.Match, today: date) -> str:
@@ -138,17 +144,18 @@ class DateReader:
         year, week, _ = (today + timedelta(weeks=offset)).isocalendar()
         return f"{year:04d}-W{week:02d}" + ("-WE" if weekend else "")
 
+    def _count(self, said: str) -> int:
+        return self.counts[said] if said in self.counts else int(said)
+
     def _ago(self, match: re.Match, today: date) -> str | None:
-        count = match["n"]
-        number = 1 if count in ("a", "an", "one") else 2 if count == "two" else int(count)
+        number = self._count(match["n"])
         try:
             return (today - timedelta(days=number * self.units[match["unit"]])).isoformat()
         except (OverflowError, ValueError):  # before year 1: not a date Alexa would send
             return None
 
     def _coarse_ago(self, match: re.Match, today: date) -> str | None:
-        count = match["n"]
-        number = 1 if count in ("a", "an", "one") else 2 if count == "two" else int(count)
+        number = self._count(match["n"])
         if number > 9999:
             return None
         if self.coarse_units[match["unit"]] == "year":
@@ -189,3 +196,54 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+class TimeReader:
+    """AMAZON.TIME: "7 pm" -> "19:00", "half 7" and "7 30" -> "07:30", "at 9" -> "09:00", "noon" ->
+    "12:00", "in the evening" -> "EV" (a part of the day: MO, AF, EV, NI). A clock time without
+    am or pm is sent as said (07:00); the words around it ("every evening") tell the skill which.
+    Found only after "at", before "am", "pm" or "o'clock", or as "half N", "quarter past N",
+    "N 30": a bare number is no time."""
+
+    def __init__(self, words: Mapping) -> None:
+        self.fixed: dict[str, str] = dict(words["fixed"])
+        self.parts: dict[str, str] = dict(words["parts"])
+        fixed = _alternatives([*self.fixed, *self.parts])
+        hour = r"(?P<h>1[0-2]|0?\d|2[0-3]|1[3-9])"
+        self._grammar = [
+            (re.compile(rf"(?P<phrase>{fixed})"), self._fixed),
+            (re.compile(rf"(?:at )?{hour}(?: (?P<m>[0-5]\d))? ?(?P<half>am|pm|a m|p m)"), self._clock),
+            (re.compile(rf"(?:at )?{hour}(?: (?P<m>[0-5]\d))? o'clock"), self._clock),
+            (re.compile(rf"(?:at )?half(?: past)? {hour}"), self._half),
+            (re.compile(rf"(?:at )?quarter past {hour}"), self._quarter),
+            (re.compile(rf"at {hour}(?: (?P<m>[0-5]\d))?"), self._clock),
+        ]
+        self._finders = [re.compile(rf"\b(?:{rule.pattern})\b") for rule, _ in self._grammar]
+
+    def find(self, text: str) -> list[Span]:
+        """The times in `text` (canonical), longest first where they overlap."""
+        found = []
+        for (rule, convert), finder in zip(self._grammar, self._finders):
+            for match in finder.finditer(text):
+                found.append(Span(match.start(), match.end(), convert(rule.fullmatch(match.group()))))
+        return longest_first(found)
+
+    def _fixed(self, match: re.Match) -> str:
+        phrase = match["phrase"]
+        return self.fixed.get(phrase) or self.parts[phrase]
+
+    @staticmethod
+    def _clock(match: re.Match) -> str:
+        hour, minute = int(match["h"]), int(match["m"] or 0)
+        half = (match.groupdict().get("half") or "").replace(" ", "")
+        if half:
+            hour = hour % 12 + (12 if half == "pm" else 0)
+        return f"{hour:02d}:{minute:02d}"
+
+    @staticmethod
+    def _half(match: re.Match) -> str:
+        return f"{int(match['h']):02d}:30"
+
+    @staticmethod
+    def _quarter(match: re.Match) -> str:
+        return f"{int(match['h']):02d}:15"

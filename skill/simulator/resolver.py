@@ -4,52 +4,69 @@
     r = resolve("my back went out three days ago", today=date(2026, 11, 22))
     r.intent, r.slots        # "ReportOnsetIntent", {"daysAgo": "3"}
 
-Built only from the generated interaction model (`skill.voice.model.build_model`: sample
-utterances, slot samples, custom slot values and synonyms) and what Amazon's own models provide
-(builtins.toml: built-in intents, launch phrases, number and date words). In order:
+Built only from the generated interaction model of the locale (`skill.voice.model.build_model`)
+and what Amazon's own models provide (builtins.toml: built-in intents' phrases, launch phrases,
+number and date words), with the models of `skill.simulator.nlu` trained from them. In order:
 
-1. the launch phrases ("open back coach") -> a LaunchRequest;
-2. whole-utterance matches of every sample, slots captured and checked against their type
-   (a number, a date, a value or synonym; a close phrase scores less; an unknown phrase after a
-   carrier of two or more words is kept as Alexa does, with ER_SUCCESS_NO_MATCH);
-3. a fuzzy match of the utterance, with the values found in it replaced by their type, against
-   the samples' templates (rapidfuzz), above a threshold;
-4. AMAZON.FallbackIntent with no slots.
-
-After a Dialog.ElicitSlot (`elicit=(intent, slot)`), the slot's own samples are tried too, and
-then the whole utterance as the slot's value; they win ties and close calls, as on a device.
+1. the launch phrases ("open back coach") -> a LaunchRequest; a one-shot request ("ask back
+   coach if ...") is read without its launch phrase; a sample utterance said word for word is
+   its intent (the model checker keeps any symptom's words out of other intents' samples);
+2. the red-flag spotter, on the whole utterance in every state: an emergency ("call an
+   ambulance", "call 911") -> EmergencyHelpIntent; a symptom -> ReportSymptomIntent with the
+   symptom, and the pain, onset and age also said (unless the whole utterance is one question
+   about something else that the classifier is surer of: "can i have sex with my back like this");
+3. after a Dialog.ElicitSlot (`elicit=(intent, slot)`): an utterance that carries a value for
+   the slot and is not plainly another request -> the elicited intent with that value (and the
+   other facts said);
+4. the intent classifier: the most probable intent, its slots filled from the values found in
+   the utterance (`nlu.slotfill`); AMAZON.FallbackIntent when it is not sure enough, when too
+   few of the words are ones it knows, or when the utterance is a long ramble.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from . import envelopes as env
-from .amazon_types import DateReader, NumberReader, Span
+from .amazon_types import DateReader, NumberReader, TimeReader
 from .catalogue import Catalogue
-from .patterns import Sample, TemplateIndex, compile_sample, markers
+from .nlu.examples import training_jobs
+from .nlu.features import Featurizer
+from .nlu.slotfill import Cues, Fact, bare_value, facts
+from .nlu.spotter import Spotted, Spotter
+from .nlu.trained import load_or_train
 from .text import builtins, canonical
 
-NUMBER, DATE = "AMAZON.NUMBER", "AMAZON.DATE"
 FALLBACK = "AMAZON.FallbackIntent"
-#: Scores (0-1) of the ways to fill a slot or match an utterance.
-CLOSE_VALUE_WEIGHT = 0.95    # times rapidfuzz's closeness of a phrase to a value or synonym
-UNKNOWN_VALUE = 0.75         # a phrase that is no value of a custom type (ER_SUCCESS_NO_MATCH)
-FOUND_INSIDE = 0.75          # elicited: the one number or date inside a longer utterance
-FUZZY_WEIGHT = 0.95          # times rapidfuzz's closeness of the utterance to a sample
-FUZZY_FLOOR = 0.65           # the least closeness a fuzzy match needs
-UNREAD_VALUE_WEIGHT = 0.9    # a fuzzy reading that leaves a custom value in its words
-ELICIT_BONUS = 0.1           # what an elicited reading adds when ranking
-#: An unknown custom value is kept only after a carrier of this many words, and when this short.
-MIN_CARRIER_WORDS = 2
-MAX_UNKNOWN_WORDS = 4
-#: The most slots a fuzzy reading fills (no sample has more than two).
-MAX_SLOTS_READ = 3
+WAKE_WORDS = frozenset({"alexa", "hey alexa"})
+#: Symptoms an age said in numbers stands for (the skill derives them from the age).
+AGE_SYMPTOMS = frozenset({"age_over_50"})
+EMERGENCY = "EmergencyHelpIntent"
+SYMPTOM_INTENT = "ReportSymptomIntent"
+#: Intents that only report facts, and the slots of their own fact: the intent is the one whose
+#: fact is said first ("it started friday and it's a 7": onset; "7, since friday": pain).
+FACT_INTENTS = {"ReportOnsetIntent": ("onsetDate", "daysAgo"), "ReportPainIntent": ("painLevel",)}
+#: What the classifier may say of an answer to an elicited slot and it is still read as one.
+ANSWERS = frozenset({*FACT_INTENTS, "CanIExerciseIntent", SYMPTOM_INTENT, FALLBACK})
+#: Intents whose reading never outranks a red flag the spotter heard.
+NOT_QUESTIONS = frozenset({*FACT_INTENTS, SYMPTOM_INTENT, FALLBACK, EMERGENCY})
+#: A spotted window this share of the utterance is the utterance itself.
+WHOLE_SHARE = 0.75
+#: The classifier's least confidence, the least share of known words, and the longest utterance.
+CONFIDENCE_FLOOR = 0.3
+KNOWN_FLOOR = 0.5
+MAX_WORDS = 45
+#: Characters read at most (a longer text is cut).
+MAX_CHARS = 4000
+#: Past this many words, an utterance with fewer than this share of different words is babble.
+BABBLE_WORDS = 20
+BABBLE_VARIETY = 0.2
+#: Above this the classifier's reading of another intent beats an elicited value.
+OTHER_INTENT_OVER_ANSWER = 0.8
 
 
 @dataclass(frozen=True)
@@ -73,8 +90,10 @@ class Resolution:
 
     intent: the intent name, or None for a LaunchRequest.
     filled: the filled slots; slot_names: all of the intent's slots (Alexa sends empty ones too).
-    confidence: 0-1, how sure the match is; how: "launch", "exact", "fuzzy", "elicited", "fallback".
-    sample: the sample utterance that matched, for tracing.
+    confidence: 0-1, how sure the reading is; how: "launch", "exact" (a sample word for word),
+    "red flag", "elicited", "classifier" or "fallback".
+    sample: what decided it, for tracing (the sample, or the part of the utterance that named a
+    red flag).
     """
 
     text: str
@@ -110,20 +129,9 @@ class Resolution:
         return slots
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    resolution: Resolution
-    elicited: bool
-    specificity: int
-
-    @property
-    def rank(self) -> tuple[float, bool, int]:
-        r = self.resolution
-        return (r.confidence + (ELICIT_BONUS if self.elicited else 0.0), self.elicited, self.specificity)
-
-
 class Resolver:
-    """The compiled interaction model of one locale; `resolve()` is fast after construction."""
+    """The understanding of one interaction model; `resolve()` is fast after construction
+    (which trains the models, or loads them from the cache)."""
 
     def __init__(self, model: Mapping) -> None:
         lm = model["interactionModel"]["languageModel"]
@@ -131,30 +139,28 @@ class Resolver:
         invocation = lm["invocationName"]
         self.catalogue = Catalogue(lm.get("types", []), data["normalise"]["function_words"],
                                    data["normalise"]["endings"])
-        self.numbers = NumberReader(data["types"][NUMBER])
-        self.dates = DateReader(data["types"][DATE])
+        self.numbers = NumberReader(data["types"]["AMAZON.NUMBER"])
+        self.dates = DateReader(data["types"]["AMAZON.DATE"])
+        self.times = TimeReader(data["types"]["AMAZON.TIME"])
+        self.featurizer = Featurizer(self.catalogue, self.numbers, self.dates)
+        self.trained = load_or_train(model, data, self.featurizer, lambda: training_jobs(model, data))
+        self.spotter = Spotter(self.trained.spotter, self.featurizer)
+        self.cues = Cues()
         self.slot_types: dict[str, dict[str, str]] = {
             i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])} for i in lm["intents"]}
-        kinds = {k for slots in self.slot_types.values() for k in slots.values()}
-        self.marks = markers(kinds)
-        self.samples: list[Sample] = []
-        self.slot_samples: dict[tuple[str, str], list[Sample]] = {}
+        self.exact: dict[str, str] = {}
         for intent in lm["intents"]:
-            name, types = intent["name"], self.slot_types[intent["name"]]
-            own = [t.replace("{invocation}", invocation) for t in data["intents"].get(name, {}).get("samples", [])]
-            for text in [*intent.get("samples", []), *own]:
-                self.samples.append(compile_sample(name, text, types, self.marks))
-            for slot in intent.get("slots", []):
-                self.slot_samples[(name, slot["name"])] = [
-                    compile_sample(name, text, types, self.marks) for text in slot.get("samples", [])]
-        self.index = TemplateIndex(self.samples, FUZZY_FLOOR)
-        self.slot_index = {key: TemplateIndex(samples, FUZZY_FLOOR) for key, samples in self.slot_samples.items()}
+            own = data["intents"].get(intent["name"], {}).get("samples", [])
+            for sample in [*intent.get("samples", []), *own]:
+                if "{" not in sample:
+                    self.exact.setdefault(canonical(sample.replace("{invocation}", invocation)), intent["name"])
+        self.carriers = sorted({canonical(s.split("{symptom}")[0]) for s in _samples(lm, SYMPTOM_INTENT)
+                                if s.endswith("{symptom}") and s.count("{") == 1} - {""}, key=len, reverse=True)
         launch = data["launch"]
         self.launch = frozenset(canonical(p.replace("{invocation}", invocation)) for p in launch["samples"])
         self.one_shot = sorted((canonical(p.replace("{invocation}", invocation)) for p in launch["one_shot"]),
                                key=len, reverse=True)
         self.leading = sorted(map(canonical, data["normalise"]["leading"]), key=len, reverse=True)
-        self.trailing = sorted(map(canonical, data["normalise"]["trailing"]), key=len, reverse=True)
 
     @staticmethod
     @functools.cache
@@ -169,156 +175,152 @@ class Resolver:
                 elicit: tuple[str, str] | None = None) -> Resolution:
         """The intent and slots Alexa would send for `text` (see the module docstring)."""
         today = today or date.today()
-        forms = self._forms(canonical(text))
-        if any(form in self.launch for form in forms):
-            return Resolution(text, None, confidence=1.0, how="launch", sample=forms[0])
-        if elicit is not None and elicit not in self.slot_samples:
+        raw = (text or "")[:MAX_CHARS]
+        said = _strip_leading(canonical(raw), self.leading)
+        if not said:
+            return self._fallback(text)
+        if said in self.launch:
+            return Resolution(text, None, confidence=1.0, how="launch", sample=said)
+        prefix = next((p for p in self.one_shot if said.startswith(p + " ") or said == p), None)
+        if prefix is not None:
+            said = _strip_leading(said[len(prefix):].strip(), self.leading)
+            raw = _drop_words(raw, prefix)
+            if not said:
+                return Resolution(text, None, confidence=1.0, how="launch", sample=prefix)
+        if elicit is not None and elicit[0] not in self.slot_types:
             elicit = None
-        candidates: list[_Candidate] = []
-        for form in forms:
-            candidates.extend(self._exact(text, form, today, self.samples, elicited=False))
-            if elicit is not None:
-                candidates.extend(self._exact(text, form, today, self.slot_samples[elicit], elicited=True))
-                candidates.extend(self._whole_value(text, form, today, elicit))
-        if not any(c.resolution.confidence >= 1.0 for c in candidates):
-            candidates.extend(self._fuzzy(text, forms[-1], today, self.index, elicited=False))
-            if elicit is not None:
-                candidates.extend(self._fuzzy(text, forms[-1], today, self.slot_index[elicit], elicited=True))
-        if not candidates:
-            return Resolution(text, FALLBACK, slot_names=self._names(FALLBACK))
-        return max(candidates, key=lambda c: c.rank).resolution
-
-    def _forms(self, said: str) -> list[str]:
-        """`said`, then without a one-shot launch phrase, then without filler words and repeats."""
-        forms = [said]
-        for prefix in self.one_shot:
-            if said.startswith(prefix + " "):
-                forms.append(said[len(prefix) + 1:])
-                break
-        stripped = _REPEATED.sub(r"\1", _strip(forms[-1], self.leading, self.trailing))
-        if stripped and stripped != forms[-1]:
-            forms.append(stripped)
-        return forms
+        if _babble(said):
+            return self._fallback(text)
+        if said in self.exact and elicit is None:
+            # a sample word for word: the model checker keeps symptom words out of other intents' samples
+            intent = self.exact[said]
+            return Resolution(text, intent, (), self._names(intent), 1.0, "exact", said)
+        spotted = self.spotter.spot(raw)
+        long = len(said.split()) > MAX_WORDS
+        ranked = None if long else self.trained.intents.rank(*self.featurizer.views([said]))[0]
+        if spotted is not None and not (ranked is not None and _a_question(ranked, spotted, said)):
+            return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
+        if ranked is None:
+            return self._fallback(text)
+        if elicit is not None:
+            answer = self._answer(text, said, today, elicit, ranked)
+            if answer is not None:
+                return answer
+        if ranked.best == FALLBACK or ranked.confidence < CONFIDENCE_FLOOR or ranked.known < KNOWN_FLOOR:
+            return self._fallback(text, ranked.confidence)
+        return self._classified(text, said, today, ranked.best, ranked.confidence)
 
     def _names(self, intent: str) -> tuple[str, ...]:
         return tuple(self.slot_types.get(intent, {}))
 
-    def _exact(self, text: str, form: str, today: date, samples: Iterable[Sample], *,
-               elicited: bool) -> Iterable[_Candidate]:
-        for sample in samples:
-            match = sample.regex.fullmatch(form)
-            if match is None:
-                continue
-            filled, score = self._fill(sample, match.groups(), today)
-            if filled is not None:
-                yield self._candidate(text, sample, filled, score, "elicited" if elicited else "exact", elicited)
+    def _fallback(self, text: str, confidence: float = 0.0) -> Resolution:
+        return Resolution(text, FALLBACK, slot_names=self._names(FALLBACK), confidence=round(confidence, 3))
 
-    def _fill(self, sample: Sample, phrases: Iterable[str], today: date) -> tuple[tuple[Filled, ...] | None, float]:
-        """Check each captured phrase against its slot's type; None when one is no value of it."""
-        filled, score = [], 1.0
-        for name, kind, phrase in zip(sample.slots, sample.types, phrases):
-            value, ident, quality = self._value(kind, phrase, today, carrier=sample.literal_words)
-            if value is None:
-                return None, 0.0
-            filled.append(Filled(name, value, kind, ident))
-            score = min(score, quality)
-        return tuple(filled), score
+    def _resolution(self, text: str, intent: str, found: Mapping[str, Fact], confidence: float, how: str,
+                    sample: str | None = None, extra: tuple[Filled, ...] = ()) -> Resolution:
+        types = self.slot_types.get(intent, {})
+        filled = tuple(Filled(name, f.value, types[name], f.id) for name, f in found.items() if name in types)
+        return Resolution(text, intent, (*extra, *filled), self._names(intent), round(confidence, 3), how, sample)
 
-    def _value(self, kind: str, phrase: str, today: date, carrier: int) -> tuple[str | None, str | None, float]:
-        """(value, id, score) of `phrase` as a value of slot type `kind`; value None when it is not one."""
-        if kind == NUMBER:
-            return self.numbers.read(phrase), None, 1.0
-        if kind == DATE:
-            return self.dates.read(phrase, today), None, 1.0
-        match = self.catalogue.lookup(kind, phrase)
-        if match.id is not None:
-            return match.phrase, match.id, 1.0 if match.score >= 1.0 else CLOSE_VALUE_WEIGHT * match.score
-        if match.close or (carrier >= MIN_CARRIER_WORDS and len(phrase.split()) <= MAX_UNKNOWN_WORDS):
-            return phrase, None, UNKNOWN_VALUE
-        return None, None, 0.0
+    def _red_flag(self, text: str, said: str, spotted: Spotted, today: date, elicited: str | None) -> Resolution:
+        """An emergency, or ReportSymptomIntent with the symptom and the other facts said."""
+        if spotted.emergency or SYMPTOM_INTENT not in self.slot_types:
+            intent = EMERGENCY if EMERGENCY in self.slot_types else FALLBACK
+            return Resolution(text, intent, (), self._names(intent), round(spotted.probability, 3), "red flag",
+                              spotted.window)
+        types = self.slot_types[SYMPTOM_INTENT]
+        found = facts(said, self.featurizer.spans(said, today, types.values()), types, today, self.cues, elicited=elicited,
+                      strict=True, custom=False, symptom=True)
+        implied = "age" in found and spotted.label in AGE_SYMPTOMS  # "i'm 74": the skill reads the age itself
+        symptom = () if implied else tuple(Filled(name, spotted.window, kind, spotted.label)
+                                           for name, kind in types.items() if kind == "SYMPTOM")[:1]
+        return self._resolution(text, SYMPTOM_INTENT, found, spotted.probability, "red flag", spotted.window, symptom)
 
-    def _whole_value(self, text: str, form: str, today: date, elicit: tuple[str, str]) -> Iterable[_Candidate]:
-        """The whole utterance as the elicited slot's value (or the one number or date inside it)."""
+    def _answer(self, text: str, said: str, today: date, elicit: tuple[str, str], ranked):
+        """The elicited intent with the slot's value, when the utterance answers the question."""
         intent, slot = elicit
-        kind = self.slot_types[intent][slot]
-        value, ident, score = self._value(kind, form, today, carrier=MIN_CARRIER_WORDS)
-        if value is None and kind in (NUMBER, DATE):
-            inside = self._spans(kind, form, today)
-            if len(inside) == 1:
-                value, score = inside[0].value, FOUND_INSIDE
-        if value is not None:
-            filled = (Filled(slot, value, kind, ident),)
-            yield _Candidate(Resolution(text, intent, filled, self._names(intent), round(score, 3),
-                                        "elicited", f"{{{slot}}}"), True, 0)
+        types = self.slot_types[intent]
+        spans = self.featurizer.spans(said, today, types.values())
+        found = facts(said, spans, types, today, self.cues, elicited=slot, custom=False)
+        wanted = ("onsetDate", "daysAgo") if slot in ("onsetDate", "daysAgo") else (slot,)
+        if not any(name in found for name in wanted):
+            return None
+        if ranked.best not in ANSWERS and ranked.confidence > OTHER_INTENT_OVER_ANSWER \
+                and not bare_value(said, spans, self.cues):
+            return None
+        return self._resolution(text, intent, found, max(ranked.confidence, 0.75), "elicited")
 
-    def _spans(self, kind: str, form: str, today: date) -> list[Span]:
-        return self.numbers.find(form) if kind == NUMBER else self.dates.find(form, today)
-
-    def _fuzzy(self, text: str, form: str, today: date, index: TemplateIndex, *,
-               elicited: bool) -> Iterable[_Candidate]:
-        """The closest sample template to each reading of `form` with its values replaced by their type."""
-        for template, values, unread in self._readings(form, today):
-            group = index.get(tuple(kind for kind, _, _ in values))
-            if group is None:
-                continue
-            best = group.closest(template)
-            if best is None:
-                continue
-            sample, closeness = best
-            filled = tuple(Filled(name, value, kind, ident)
-                           for name, (kind, value, ident) in zip(sample.slots, values))
-            weight = FUZZY_WEIGHT * (UNREAD_VALUE_WEIGHT if unread else 1.0)
-            yield self._candidate(text, sample, filled, weight * closeness,
-                                  "elicited" if elicited else "fuzzy", elicited)
-
-    def _readings(self, form: str, today: date) -> Iterable[tuple[str, list[tuple[str, str, str | None]], bool]]:
-        """`form` with each set of the (non-overlapping) custom values, numbers and dates in it
-        replaced by their type's marker: (template, [(type, value, id), ...] in order, whether a
-        custom value was left as words)."""
-        spans = [(f.start, f.end, f.type, form[f.start:f.end], f.id) for f in self.catalogue.find(form)]
-        spans += [(s.start, s.end, DATE, s.value, None) for s in self.dates.find(form, today)]
-        spans += [(s.start, s.end, NUMBER, s.value, None) for s in self.numbers.find(form)]
-        seen = set()
-        for size in range(min(len(spans), MAX_SLOTS_READ) + 1):
-            for chosen in itertools.combinations(spans, size):
-                chosen = sorted(chosen)
-                if any(a[1] > b[0] for a, b in itertools.pairwise(chosen)):
-                    continue  # overlapping spans: one phrase read two ways
-                pieces, values, at = [], [], 0
-                for start, end, kind, value, ident in chosen:
-                    pieces.extend((form[at:start], self.marks[kind]))
-                    values.append((kind, value, ident))
-                    at = end
-                pieces.append(form[at:])
-                template = " ".join("".join(pieces).split())
-                if template not in seen:
-                    seen.add(template)
-                    unread = any(s[2] not in (NUMBER, DATE) and all(s[1] <= c[0] or s[0] >= c[1] for c in chosen)
-                                 for s in spans)
-                    yield template, values, unread
-
-    def _candidate(self, text: str, sample: Sample, filled: tuple[Filled, ...], score: float, how: str,
-                   elicited: bool) -> _Candidate:
-        resolution = Resolution(text, sample.intent, filled, self._names(sample.intent),
-                                round(score, 3), how, sample.text)
-        return _Candidate(resolution, elicited, sample.literal_words)
+    def _classified(self, text: str, said: str, today: date, intent: str, confidence: float) -> Resolution:
+        types = self.slot_types.get(intent, {})
+        spans = self.featurizer.spans(said, today, types.values())
+        if intent in FACT_INTENTS:
+            either = {name: kind for i in (*FACT_INTENTS, SYMPTOM_INTENT) for name, kind in
+                      self.slot_types.get(i, {}).items() if kind.startswith("AMAZON.")}
+            found = facts(said, spans, either, today, self.cues)
+            first = min(found.values(), key=lambda f: f.start, default=None)
+            if "age" in found and SYMPTOM_INTENT in self.slot_types:
+                intent = SYMPTOM_INTENT  # "i'm 64 and it went on sunday": the age is the news
+            elif first is not None:
+                intent = next((i for i, own in FACT_INTENTS.items() if first.slot in own), intent)
+            return self._resolution(text, intent, found, confidence, "classifier")
+        times = self.times.find(said) if "AMAZON.TIME" in types.values() else []
+        found = facts(said, spans, types, today, self.cues, strict=intent not in FACT_INTENTS, times=times)
+        extra: tuple[Filled, ...] = ()
+        if "symptom" in types and "symptom" not in found and "age" not in found:
+            phrase = _after_carrier(said, self.carriers)
+            extra = (Filled("symptom", phrase, types["symptom"], None),) if phrase else ()
+        return self._resolution(text, intent, found, confidence, "classifier", extra=extra)
 
 
-_REPEATED = re.compile(r"\b([a-z']+)(?: \1\b)+")  # "stop stop stop" -> "stop"
+def _a_question(ranked, spotted: Spotted, said: str) -> bool:
+    """The whole utterance is one question about something else ("can i have sex with my back
+    like this"), read with more confidence than the symptom the spotter hears in it: the
+    question wins. A symptom said in a clause of its own ("can i have sex, i can't get it up")
+    always wins, and so does an emergency."""
+    if spotted.emergency or ranked.best in NOT_QUESTIONS or ranked.best.startswith("AMAZON."):
+        return False
+    covers = len(spotted.window.split()) >= WHOLE_SHARE * len(said.split())
+    return covers and ranked.confidence > spotted.probability
 
 
-def _strip(form: str, leading: list[str], trailing: list[str]) -> str:
-    """`form` without filler words at either end."""
+def _babble(said: str) -> bool:
+    """Many words with few different ones ("a a a a ...", a few words shuffled over and over):
+    noise, not speech."""
+    words = said.split()
+    return len(words) > BABBLE_WORDS and len(set(words)) < BABBLE_VARIETY * len(words)
+
+
+def _samples(lm: Mapping, intent: str) -> list[str]:
+    return next((i.get("samples", []) for i in lm["intents"] if i["name"] == intent), [])
+
+
+def _strip_leading(said: str, leading: list[str]) -> str:
+    """`said` without the wake word and fillers at its start ("alexa", "um", "okay so"), as long
+    as words are left ("okay" alone stays "okay"; "alexa" alone is nothing)."""
     changed = True
-    while changed and form:
+    while changed and said:
         changed = False
         for word in leading:
-            if form.startswith(word + " "):
-                form, changed = form[len(word) + 1:], True
-        for word in trailing:
-            if form.endswith(" " + word):
-                form, changed = form[:-len(word) - 1], True
-    return form
+            if said == word:
+                return "" if word in WAKE_WORDS else said
+            if said.startswith(word + " "):
+                said, changed = said[len(word) + 1:], True
+    return said
+
+
+def _drop_words(raw: str, prefix: str) -> str:
+    """`raw` without the words of `prefix` (canonical) at its start, punctuation between them allowed."""
+    words = [re.escape(w) for w in prefix.split()]
+    pattern = r"^\W*(?:(?:alexa|hey alexa|um|uh|so|okay|ok)\W+)*" + r"\W+".join(words) + r"\b\W*"
+    return re.sub(pattern, "", raw, count=1, flags=re.IGNORECASE)
+
+
+def _after_carrier(said: str, carriers: list[str]) -> str:
+    """The words after the longest symptom carrier ("i have a sore toe" -> "a sore toe")."""
+    for carrier in carriers:
+        if said.startswith(carrier + " "):
+            return said[len(carrier) + 1:]
+    return said
 
 
 def resolve(text: str, locale: str = "en-US", today: date | None = None, *,
@@ -328,5 +330,10 @@ def resolve(text: str, locale: str = "en-US", today: date | None = None, *,
     :param today: the day relative dates are read from (default: the system's today).
     :param elicit: (intent, slot) when the skill just sent Dialog.ElicitSlot for that slot.
     """
-    resolver = Resolver(model) if model is not None else Resolver.for_locale(locale)
+    resolver = _for_model(model) if model is not None else Resolver.for_locale(locale)
     return resolver.resolve(text, today, elicit)
+
+
+def _for_model(model: Mapping) -> Resolver:
+    """A resolver of an explicit model (trained once per model content, through the disk cache)."""
+    return Resolver(model)

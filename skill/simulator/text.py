@@ -22,11 +22,15 @@ _STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 _EDGE_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
 
 
+def read_toml(package: str, name: str) -> dict:
+    """A TOML data file shipped inside `package`."""
+    return tomllib.loads(resources.files(package).joinpath(name).read_text(encoding="utf-8"))
+
+
 @functools.cache
 def builtins() -> dict:
     """skill/simulator/builtins.toml, read once: built-in intents, launch phrases, date words."""
-    text = resources.files("skill.simulator").joinpath("builtins.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return read_toml("skill.simulator", "builtins.toml")
 
 
 def _words(text: str) -> str:

@@ -1,10 +1,13 @@
 """The interaction model: generated from `skill/voice/data/voice_model.toml` and the rule plugins' data.
 
-SYMPTOM values come from the symptom vocabulary (with the ways users say them as synonyms),
-STRETCH values from the stretch catalogue, ACTIVITY values from the activities, so a plugin's
-new stretch or symptom reaches the voice model. `backcoach model export` writes one JSON file
-per locale; a test fails when the committed files are stale. `problems()` checks a model
-against the shapes and rules Alexa expects.
+The intents, their slots, the dialog prompts and their first samples come from
+voice_model.toml; more ways of saying each intent, per locale, from phrasings.toml. SYMPTOM
+values come from the symptom vocabulary (with the ways users say them as synonyms), STRETCH
+values from the stretch catalogue, ACTIVITY values from the activities, so a plugin's new
+stretch or symptom reaches the voice model; synonyms.toml adds everyday words for them, some in
+every locale and some in one ("loo" in en-GB, "motions" in en-IN). `backcoach model export`
+writes one JSON file per locale; a test fails when the committed files are stale.
+`problems()` (`skill.voice.checks`) checks a model against the shapes and rules Alexa expects.
 """
 
 from __future__ import annotations
@@ -18,19 +21,34 @@ from pathlib import Path
 
 from rules import RuleSet
 
+from .checks import problems
+
+__all__ = ["MODEL_DIR", "build_model", "contract", "export", "problems", "render"]
+
 MODEL_DIR = Path("deploy/skill-package/interactionModels/custom")
-REQUIRED_BUILT_INS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
-                      "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")
-SAMPLE = re.compile(r"^[a-z' {}A-Z.]+$")
-SLOT_REF = re.compile(r"\{([A-Za-z]+)\}")
-MAX_SAMPLE_CHARS = 200
+
+
+def _data(name: str) -> dict:
+    text = resources.files("skill.voice.data").joinpath(name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
 
 
 @functools.cache
 def contract() -> dict:
     """skill/voice/data/voice_model.toml, read once."""
-    text = resources.files("skill.voice.data").joinpath("voice_model.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return _data("voice_model.toml")
+
+
+@functools.cache
+def phrasings() -> dict:
+    """skill/voice/data/phrasings.toml, read once: more samples per intent and locale."""
+    return _data("phrasings.toml")
+
+
+@functools.cache
+def synonyms() -> dict:
+    """skill/voice/data/synonyms.toml, read once: more synonyms per slot value and locale."""
+    return _data("synonyms.toml")
 
 
 def topics() -> dict[str, str]:
@@ -68,12 +86,21 @@ def _value(ident: str, names: list[str]) -> dict:
     return {"id": ident, "name": {"value": words[0], "synonyms": words[1:]}}
 
 
-def slot_types(rules: RuleSet) -> list[dict]:
-    """SYMPTOM, STRETCH and ACTIVITY from the rule plugins' catalogues."""
+def slot_types(rules: RuleSet, locale: str = "en-US") -> list[dict]:
+    """SYMPTOM, STRETCH and ACTIVITY from the rule plugins' catalogues, with synonyms.toml's
+    words for every locale and for `locale`."""
+    more = synonyms()
+
+    def extra(kind: str, ident: str) -> list[str]:
+        words = more.get(kind, {}).get(ident, {})
+        return [*words.get("all", ()), *words.get(locale, ())]
+
     types = {
-        "SYMPTOM": [_value(s.id, [s.id, *s.synonyms]) for s in rules.symptoms.values()],
-        "STRETCH": [_value(s.id, [s.id, s.name, *s.synonyms]) for s in rules.stretches.values()],
-        "ACTIVITY": [_value(a.id, [a.id, a.name, *a.synonyms]) for a in rules.activities.values()],
+        "SYMPTOM": [_value(s.id, [s.id, *s.synonyms, *extra("SYMPTOM", s.id)]) for s in rules.symptoms.values()],
+        "STRETCH": [_value(s.id, [s.id, s.name, *s.synonyms, *extra("STRETCH", s.id)])
+                    for s in rules.stretches.values()],
+        "ACTIVITY": [_value(a.id, [a.id, a.name, *a.synonyms, *extra("ACTIVITY", a.id)])
+                     for a in rules.activities.values()],
     }
     return [{"name": name, "values": _dedupe(values)} for name, values in types.items()]
 
@@ -114,8 +141,10 @@ def build_model(rules: RuleSet, locale: str) -> dict:
             entry["slots"] = [
                 {"name": slot, "type": kind, **({"samples": slot_samples[slot]} if slot in slot_samples else {})}
                 for slot, kind in slots.items()]
-        samples = [*intent.get("samples", []), *intent.get(f"samples_{locale}", [])]
-        entry["samples"] = samples
+        more = phrasings().get("intents", {}).get(name, {})
+        samples = [*intent.get("samples", []), *intent.get(f"samples_{locale}", []),
+                   *more.get("samples", []), *more.get(f"samples_{locale}", [])]
+        entry["samples"] = list(dict.fromkeys(samples))
         intents.append(entry)
         prompted = [slot for slot in slots if f"{name}.{slot}" in spec.get("prompts", {})]
         if prompted:
@@ -129,7 +158,7 @@ def build_model(rules: RuleSet, locale: str) -> dict:
                            for slot in prompted)
     return {"interactionModel": {
         "languageModel": {"invocationName": spec["invocation"], "intents": intents,
-                          "types": [*slot_types(rules), *contract_types(locale)]},
+                          "types": [*slot_types(rules, locale), *contract_types(locale)]},
         "dialog": {"intents": dialog_intents, "delegationStrategy": "SKILL_RESPONSE"},
         "prompts": prompts,
     }}
@@ -153,89 +182,3 @@ def export(rules: RuleSet, directory: Path = MODEL_DIR) -> list[Path]:
         path.write_text(render(model), encoding="utf-8")
         written.append(path)
     return written
-
-
-def problems(model: dict) -> list[str]:
-    """What Alexa would reject or warn about in an interaction model (empty when fine)."""
-    found: list[str] = []
-    lm = model.get("interactionModel", {}).get("languageModel", {})
-    if not re.fullmatch(r"[a-z]+( [a-z]+)+", lm.get("invocationName", "")):
-        found.append("invocationName must be two or more lower-case words")
-    types = {t["name"]: t for t in lm.get("types", [])}
-    seen: dict[str, str] = {}
-    names = set()
-    for intent in lm.get("intents", []):
-        name = intent.get("name", "")
-        names.add(name)
-        slots = {s["name"]: s for s in intent.get("slots", [])}
-        for slot in slots.values():
-            kind = slot.get("type", "")
-            if not kind.startswith("AMAZON.") and kind not in types:
-                found.append(f"{name}.{slot['name']}: unknown slot type {kind}")
-            for sample in slot.get("samples", []):
-                found.extend(_sample_problems(f"{name}.{slot['name']}", sample, slots))
-                if f"{{{slot['name']}}}" not in sample and not SLOT_REF.search(sample):
-                    found.append(f"{name}.{slot['name']}: slot sample {sample!r} fills no slot")
-        for sample in intent.get("samples", []):
-            found.extend(_sample_problems(name, sample, slots))
-            key = " ".join(sample.lower().split())
-            if key in seen:
-                found.append(f"sample {sample!r} is in both {seen[key]} and {name}")
-            seen[key] = name
-        if not name.startswith("AMAZON.") and not intent.get("samples"):
-            found.append(f"{name}: a custom intent needs samples")
-    found.extend(f"missing required built-in intent {b}" for b in REQUIRED_BUILT_INS if b not in names)
-    for kind in types.values():
-        found.extend(_type_problems(kind))
-    found.extend(_dialog_problems(model, lm))
-    return found
-
-
-def _sample_problems(where: str, sample: str, slots: dict) -> list[str]:
-    found = []
-    if not sample.strip() or not SAMPLE.match(sample) or re.search(r"\d", sample):
-        found.append(f"{where}: sample {sample!r} has characters Alexa does not allow")
-    if len(sample) > MAX_SAMPLE_CHARS:
-        found.append(f"{where}: sample {sample!r} is too long")
-    for ref in SLOT_REF.findall(sample):
-        if ref not in slots:
-            found.append(f"{where}: sample {sample!r} names unknown slot {ref}")
-    if sample.count("{") != sample.count("}"):
-        found.append(f"{where}: sample {sample!r} has unbalanced braces")
-    return found
-
-
-def _type_problems(kind: dict) -> list[str]:
-    found = []
-    ids, words = set(), {}
-    for value in kind.get("values", []):
-        ident = value.get("id", "")
-        if ident in ids:
-            found.append(f"{kind['name']}: duplicate id {ident}")
-        ids.add(ident)
-        for word in [value["name"]["value"], *value["name"].get("synonyms", [])]:
-            if not re.fullmatch(r"[a-z' ]+", word):
-                found.append(f"{kind['name']}.{ident}: value {word!r} has characters Alexa does not allow")
-            if word in words and words[word] != ident:
-                found.append(f"{kind['name']}: {word!r} names both {words[word]} and {ident}")
-            words[word] = ident
-    if not kind.get("values"):
-        found.append(f"{kind['name']}: a slot type needs values")
-    return found
-
-
-def _dialog_problems(model: dict, lm: dict) -> list[str]:
-    found = []
-    intents = {i["name"]: {s["name"] for s in i.get("slots", [])} for i in lm.get("intents", [])}
-    prompt_ids = {p["id"] for p in model["interactionModel"].get("prompts", [])}
-    for intent in model["interactionModel"].get("dialog", {}).get("intents", []):
-        if intent["name"] not in intents:
-            found.append(f"dialog names unknown intent {intent['name']}")
-            continue
-        for slot in intent.get("slots", []):
-            if slot["name"] not in intents[intent["name"]]:
-                found.append(f"dialog names unknown slot {intent['name']}.{slot['name']}")
-            for prompt in slot.get("prompts", {}).values():
-                if prompt not in prompt_ids:
-                    found.append(f"dialog prompt {prompt} is not defined")
-    return found
