@@ -80,6 +80,16 @@ def test_health_advice_carries_the_short_safety_line_once_and_a_new_user_the_dis
     assert "not a doctor" not in again.speech.lower(), "the disclaimer once per user"
 
 
+def test_after_the_full_safety_net_a_question_does_not_repeat_the_emergency_line(client):
+    echo = Echo(client)
+    echo.launch()
+    echo.say_intent("CanIExerciseIntent", daysAgo="3", painLevel="4")
+    advice = echo.say_intent("AMAZON.NoIntent")  # the safety screen: no; the advice carries the safety net
+    assert "call 911 straight away" in advice.speech
+    answer = echo.say_intent("RecoveryTimeIntent")
+    assert "couple of weeks" in answer.speech and "911" not in answer.speech
+
+
 def test_what_caused_it_is_information_without_the_safety_line(client):
     echo = Echo(client)
     echo.launch()

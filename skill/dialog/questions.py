@@ -39,8 +39,10 @@ def answer_question(t: Turn) -> Reply:
         speech = answers.topic_answer(tx, answer, assessment)
     if answer.topic == "recovery_time" and t.conv.onset is not None:
         speech.say(tx.line("questions.your_day", days_phrase=days_phrase(t, t.days_since_onset())))
-    if answer.health_advice:
-        speech = disclaimer_first(t, speech).extend(short_safety_line(t))
+    if answer.health_advice:  # the short emergency line, unless the full safety net was said already
+        speech = disclaimer_first(t, speech)
+        if not t.conv.flag("safety_net"):
+            speech.extend(short_safety_line(t))
     card = (tx.line("card.title"), speech.text)
     if answer.topic == "serious" and not t.conv.screened:
         t.conv.goal = "doctor"  # after the screen: when to see a doctor
