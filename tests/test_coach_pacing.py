@@ -233,3 +233,17 @@ def test_the_screen_shows_the_step_the_repetition_and_a_countdown_in_time_with_t
         assert reps and all(re.fullmatch(r"Repetition \d of \d", r) for r in reps)
         checked += len(starts)
     assert checked >= 20
+
+
+def test_the_breathing_exercise_never_says_hold_its_breath(walks):
+    """Issue 12, point 8: breathe out through the effort, never hold the breath (clinical
+    reference, breathing script); breaths are counted, not held."""
+    checked = 0
+    for (locale, name), heard in walks.items():
+        if name != "diaphragmatic_breathing":
+            continue
+        said = " ".join(strip_ssml(h.ssml) for h in heard if h.stretch == name)
+        assert "breathe in" in said.lower() and "breathe out" in said.lower(), (locale, said)
+        assert not re.search(r"\bhold\b", said, re.I), (locale, said)
+        checked += 1
+    assert checked == len(LOCALES)
