@@ -36,6 +36,7 @@ from .amazon_types import DateReader, NumberReader, TimeReader
 from .catalogue import Catalogue
 from .nlu.examples import training_jobs
 from .nlu.features import Featurizer
+from .nlu.shape import Shape
 from .nlu.slotfill import Cues, Fact, bare_value, facts
 from .nlu.spotter import Spotted, Spotter
 from .nlu.trained import load_or_train
@@ -67,6 +68,12 @@ BABBLE_WORDS = 20
 BABBLE_VARIETY = 0.2
 #: Above this the classifier's reading of another intent beats an elicited value.
 OTHER_INTENT_OVER_ANSWER = 0.8
+STOP = "AMAZON.StopIntent"
+#: Intents that ask something and may carry the facts said around the question; a clause read as
+#: one of them this surely makes a multi-fact utterance that question ("it's been a week, pain's
+#: a 3, can I go for a bike ride").
+NOT_ASKING = frozenset({*FACT_INTENTS, SYMPTOM_INTENT, EMERGENCY, "ItHurtsIntent", FALLBACK})
+CLAUSE_QUESTION_FLOOR = 0.6
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,7 @@ class Resolver:
         self.trained = load_or_train(model, data, self.featurizer, lambda: training_jobs(model, data))
         self.spotter = Spotter(self.trained.spotter, self.featurizer)
         self.cues = Cues()
+        self.shape = Shape()
         self.slot_types: dict[str, dict[str, str]] = {
             i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])} for i in lm["intents"]}
         self.exact: dict[str, str] = {}
@@ -198,17 +206,35 @@ class Resolver:
         spotted = self.spotter.spot(raw)
         long = len(said.split()) > MAX_WORDS
         ranked = None if long else self.trained.intents.rank(*self.featurizer.views([said]))[0]
-        if spotted is not None and not (ranked is not None and _a_question(ranked, spotted, said)):
+        if spotted is not None and not (ranked is not None and _a_question(ranked, spotted, said)
+                                        and self.shape.question(raw)):
             return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
         if ranked is None:
             return self._fallback(text)
+        if STOP in self.slot_types and self.shape.closing(said):
+            return Resolution(text, STOP, (), self._names(STOP), 1.0, "closing", said)
         if elicit is not None:
             answer = self._answer(text, said, today, elicit, ranked)
             if answer is not None:
                 return answer
-        if ranked.best == FALLBACK or ranked.confidence < CONFIDENCE_FLOOR or ranked.known < KNOWN_FLOOR:
-            return self._fallback(text, ranked.confidence)
-        return self._classified(text, said, today, ranked.best, ranked.confidence)
+        best, confidence = self._asked_in_a_clause(raw, ranked) or (ranked.best, ranked.confidence)
+        if best == FALLBACK or confidence < CONFIDENCE_FLOOR or ranked.known < KNOWN_FLOOR:
+            return self._fallback(text, confidence)
+        return self._classified(text, said, today, best, confidence)
+
+    def _asked_in_a_clause(self, raw: str, ranked) -> tuple[str, float] | None:
+        """When the whole utterance reads as facts only (or as nothing sure), the question one of
+        its clauses asks, read surely enough: (intent, confidence), else None."""
+        if ranked.best not in NOT_ASKING and ranked.confidence >= CONFIDENCE_FLOOR:
+            return None
+        clauses = [c for c in self.shape.clauses(raw) if len(c.split()) >= 2]
+        if len(clauses) < 2:
+            return None
+        read = self.trained.intents.rank(*self.featurizer.views(clauses))
+        asked = [(r.best, r.confidence) for r in read
+                 if r.best not in NOT_ASKING and not r.best.startswith("AMAZON.")
+                 and r.confidence >= CLAUSE_QUESTION_FLOOR and r.known >= KNOWN_FLOOR]
+        return max(asked, key=lambda a: a[1], default=None)
 
     def _names(self, intent: str) -> tuple[str, ...]:
         return tuple(self.slot_types.get(intent, {}))

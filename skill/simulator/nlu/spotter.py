@@ -34,6 +34,10 @@ PART_EMERGENCY_FLOOR = 0.8
 #: this probable counts (a clause of small talk may look like a symptom now and then).
 LONG_WORDS = 45
 LONG_FLOOR = 0.85
+#: A window of more words than this (a story, read whole) names a symptom only when it is at least
+#: this probable: its words are many, and a flat reading of them names nothing.
+WIDE_WORDS = 20
+WIDE_FLOOR = 0.6
 #: Windows read at most (a very long utterance: the first ones).
 MAX_WINDOWS = 80
 
@@ -78,6 +82,8 @@ class Spotter:
                                       (NONE, 0.0))
             floor = max(least, self.floors.get(label, SYMPTOM_FLOOR) if label != EMERGENCY
                         else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR if not least else 1.01)
+            if len(window.split()) > WIDE_WORDS:
+                floor = max(floor, WIDE_FLOOR)
             if label != NONE and probability >= floor:
                 found.append(Spotted(label, probability, window))
         return _choose(found, said)
