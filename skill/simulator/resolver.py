@@ -58,7 +58,11 @@ NOT_QUESTIONS = frozenset({*FACT_INTENTS, SYMPTOM_INTENT, FALLBACK, EMERGENCY})
 #: A spotted window this share of the utterance is the utterance itself.
 WHOLE_SHARE = 0.75
 #: The classifier's least confidence, the least share of known words, and the longest utterance.
-CONFIDENCE_FLOOR = 0.3
+CONFIDENCE_FLOOR = 0.25
+#: A built-in intent ("yes", "next", "hold on") is said in a few words: in a longer utterance the
+#: classifier must be surer of it.
+SHORT_WORDS = 6
+LONG_BUILT_IN_FLOOR = 0.4
 KNOWN_FLOOR = 0.5
 MAX_WORDS = 45
 #: Characters read at most (a longer text is cut).
@@ -145,7 +149,7 @@ class Resolver:
         data = builtins()
         invocation = lm["invocationName"]
         self.catalogue = Catalogue(lm.get("types", []), data["normalise"]["function_words"],
-                                   data["normalise"]["endings"])
+                                   data["normalise"]["endings"], data["normalise"].get("inflected", ()))
         self.numbers = NumberReader(data["types"]["AMAZON.NUMBER"])
         self.dates = DateReader(data["types"]["AMAZON.DATE"])
         self.times = TimeReader(data["types"]["AMAZON.TIME"])
@@ -217,15 +221,15 @@ class Resolver:
             answer = self._answer(text, said, today, elicit, ranked)
             if answer is not None:
                 return answer
-        best, confidence = self._asked_in_a_clause(raw, ranked) or (ranked.best, ranked.confidence)
-        if best == FALLBACK or confidence < CONFIDENCE_FLOOR or ranked.known < KNOWN_FLOOR:
+        best, confidence = self._asked_in_a_clause(raw, ranked, said) or (ranked.best, ranked.confidence)
+        if best == FALLBACK or confidence < _floor(best, said) or ranked.known < KNOWN_FLOOR:
             return self._fallback(text, confidence)
         return self._classified(text, said, today, best, confidence)
 
-    def _asked_in_a_clause(self, raw: str, ranked) -> tuple[str, float] | None:
+    def _asked_in_a_clause(self, raw: str, ranked, said: str) -> tuple[str, float] | None:
         """When the whole utterance reads as facts only (or as nothing sure), the question one of
         its clauses asks, read surely enough: (intent, confidence), else None."""
-        if ranked.best not in NOT_ASKING and ranked.confidence >= CONFIDENCE_FLOOR:
+        if ranked.best not in NOT_ASKING and ranked.confidence >= _floor(ranked.best, said):
             return None
         clauses = [c for c in self.shape.clauses(raw) if len(c.split()) >= 2]
         if len(clauses) < 2:
@@ -307,6 +311,13 @@ def _a_question(ranked, spotted: Spotted, said: str) -> bool:
         return False
     covers = len(spotted.window.split()) >= WHOLE_SHARE * len(said.split())
     return covers and ranked.confidence > spotted.probability
+
+
+def _floor(intent: str, said: str) -> float:
+    """The least confidence for the classifier's reading `intent` of `said` to count."""
+    if intent.startswith("AMAZON.") and len(said.split()) > SHORT_WORDS:
+        return LONG_BUILT_IN_FLOOR
+    return CONFIDENCE_FLOOR
 
 
 def _babble(said: str) -> bool:

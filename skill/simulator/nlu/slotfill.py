@@ -42,6 +42,8 @@ _PAIN_WORD = re.compile(r"\b(?:pain|level|score)(?:'s| is| was| of| at)?(?: (?:a
 #: "one" after "the", "this", "that" ... is a pronoun ("the chest pain one"), not a pain score.
 _PRONOUN_ONE = re.compile(r"\b(?:the|this|that|which|other|another|each|every)"
                           r"(?: (?!(?:a|an|is|was|about|like|around|maybe|probably|only|still|just)\b)[a-z']+){0,3} $")
+#: A value that names a day (not a week, weekend, month or season).
+_A_DAY = re.compile(r"^(?:\d{4}-\d{2}-\d{2}|PRESENT_REF)$")
 #: Today's dates: the onset only after an onset word.
 _PRESENT = re.compile(r"^(?:PRESENT_REF|\d{4}-W\d{2}-WE)$")
 #: Words (besides fillers) an utterance may have and still be "just a number".
@@ -93,9 +95,13 @@ def _anywhere(phrases: Iterable[str]) -> re.Pattern:
 
 
 def _pick(found: list[Fact], text: str, cues: Cues) -> Fact | None:
-    """The first fact, or the last when a correction word lies between them."""
+    """The first fact, or the last when a correction word lies between them; a day named after a
+    week, a month or a season ("on the weekend, Saturday") says which day it was."""
     if not found:
         return None
+    days = [f for f in found if f.kind != DATE or _A_DAY.match(f.value)]
+    if days and len(days) < len(found) and found[0] not in days:
+        found = days
     first, last = found[0], found[-1]
     if first is not last and cues.corrections.search(text, first.start, last.start):
         return last
