@@ -73,6 +73,7 @@ BABBLE_VARIETY = 0.2
 #: Above this the classifier's reading of another intent beats an elicited value.
 OTHER_INTENT_OVER_ANSWER = 0.8
 STOP = "AMAZON.StopIntent"
+ANSWER_WORDS = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
 #: Intents that ask something and may carry the facts said around the question; a clause read as
 #: one of them this surely makes a multi-fact utterance that question ("it's been a week, pain's
 #: a 3, can I go for a bike ride").
@@ -221,15 +222,17 @@ class Resolver:
             answer = self._answer(text, said, today, elicit, ranked)
             if answer is not None:
                 return answer
-        best, confidence = self._asked_in_a_clause(raw, ranked, said) or (ranked.best, ranked.confidence)
+        best, confidence = self._asked_in_a_clause(raw, ranked, said) or _not_an_answer(ranked, self.shape, raw)
         if best == FALLBACK or confidence < _floor(best, said) or ranked.known < KNOWN_FLOOR:
             return self._fallback(text, confidence)
         return self._classified(text, said, today, best, confidence)
 
     def _asked_in_a_clause(self, raw: str, ranked, said: str) -> tuple[str, float] | None:
-        """When the whole utterance reads as facts only (or as nothing sure), the question one of
+        """When the whole utterance reads as facts only, as a built-in intent ("forget that, what's
+        good for easing it", "cheers, can I go for a run") or as nothing sure, the question one of
         its clauses asks, read surely enough: (intent, confidence), else None."""
-        if ranked.best not in NOT_ASKING and ranked.confidence >= _floor(ranked.best, said):
+        if ranked.best not in NOT_ASKING and not ranked.best.startswith("AMAZON.") \
+                and ranked.confidence >= _floor(ranked.best, said):
             return None
         clauses = [c for c in self.shape.clauses(raw) if len(c.split()) >= 2]
         if len(clauses) < 2:
@@ -311,6 +314,15 @@ def _a_question(ranked, spotted: Spotted, said: str) -> bool:
         return False
     covers = len(spotted.window.split()) >= WHOLE_SHARE * len(said.split())
     return covers and ranked.confidence > spotted.probability
+
+
+def _not_an_answer(ranked, shape: Shape, raw: str) -> tuple[str, float]:
+    """The classifier's reading; but a question ("is cycling a no-no") is no "yes" or "no": then
+    its best reading that is neither."""
+    if ranked.best in ANSWER_WORDS and shape.question(raw):
+        return next(((label, p) for label, p in zip(ranked.labels, ranked.probabilities) if label not in ANSWER_WORDS),
+                    (FALLBACK, 0.0))
+    return ranked.best, ranked.confidence
 
 
 def _floor(intent: str, said: str) -> float:

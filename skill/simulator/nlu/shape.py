@@ -5,8 +5,8 @@
   goodbye, and at most one short statement of what the user will do next ("I'll ring the GP"):
   Alexa hears these as AMAZON.StopIntent. The lists are small and explicit (``[closing]``), so
   that "thanks, can I go swimming" is never one.
-* A **question** is an utterance with a question mark, or with a clause that opens with a
-  question word ("can", "should", "is", "what", ... of ``[questions]``): a symptom said as a
+* A **question** is an utterance with a question mark, or with a clause of three words or more
+  that opens with a question word ("can", "should", "is", "what", ... of ``[questions]``): a symptom said as a
   statement ("I've been boiling hot then freezing cold all night") is never outranked by a
   question the words happen to resemble (heat or ice).
 * The **clauses** of an utterance: its parts between punctuation, or, without punctuation,
@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from ..text import canonical
 from .features import language
 
+#: A clause of fewer words is no question without a question mark ("why not", "will do").
+QUESTION_WORDS = 3
 _PUNCTUATION = re.compile(r"[,.;:!?()\"]+|\s[-\u2013\u2014]+\s")
 
 
@@ -63,7 +65,7 @@ class Shape:
             text = clause
             while (found := self.leading.match(text)) is not None and found.end() < len(text):
                 text = text[found.end():].lstrip()
-            if self.question_starts.match(text):
+            if len(text.split()) >= QUESTION_WORDS and self.question_starts.match(text):
                 return True
         return False
 

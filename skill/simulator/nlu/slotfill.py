@@ -39,6 +39,8 @@ _DURATION = re.compile(r"\b(?:\d+|a|an|one|two|few|couple|couple of) (?:days?|we
 #: ("pain is only 2", "the pain's down to a 1").
 _PAIN_WORD = re.compile(r"\b(?:pain|level|score)(?:'s| is| was| of| at)?(?: (?:about|like|around|only|still|just|maybe|"
                         r"probably|now|down to|up to|sitting at|roughly|at least|a|an))* $")
+#: Words between a cue and the number it cues ("it is only 2", "pain's still about a 3").
+_QUALIFIERS = re.compile(r"(?:\s(?:only|just|still|about|around|like|maybe|probably|roughly|now|a|an))+\s*$")
 #: "one" after "the", "this", "that" ... is a pronoun ("the chest pain one"), not a pain score.
 _PRONOUN_ONE = re.compile(r"\b(?:the|this|that|which|other|another|each|every)"
                           r"(?: (?!(?:a|an|is|was|about|like|around|maybe|probably|only|still|just)\b)[a-z']+){0,3} $")
@@ -198,6 +200,7 @@ def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) 
         if value is None:
             continue
         before, after = text[max(0, span.start - 30):span.start], text[span.end:span.end + 20]
+        cue = _QUALIFIERS.sub(" ", before)  # "it is only 2": the cue is "it is"
         if value in AGES and (cues.age_before.search(before) or cues.age_after.search(after)) \
                 and not re.match(r"\s*(?:out of|ish)\b", after):
             found.append(Fact("age", str(value), span.start, NUMBER))
@@ -206,7 +209,8 @@ def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) 
         elif text[span.start:span.end] == "one" and _PRONOUN_ONE.search(before):
             continue  # "the chest pain one"
         elif (asked_pain and bare) or (0 <= value <= MAX_PAIN and (bare or asked_pain or span.start == opening
-                                         or cues.pain_before.search(before) or cues.pain_after.search(after))) \
+                                         or cues.pain_before.search(before) or cues.pain_before.search(cue)
+                                         or cues.pain_after.search(after))) \
                 or _PAIN_WORD.search(before):
             found.append(Fact("painLevel", str(value), span.start, NUMBER))
     return found

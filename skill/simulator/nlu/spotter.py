@@ -62,6 +62,7 @@ class Spotter:
         data = language()
         self.starters = data["clauses"]["starters"]
         self.floors: dict[str, float] = dict(data["spotter"].get("floors", {}))
+        self.fillers = frozenset(data["spotter"].get("fillers", ()))
         numbers = sorted(data["emergency"]["numbers"], key=len, reverse=True)
         self.numbers = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(n) for n in numbers) + r")(?![\d.])")
 
@@ -71,7 +72,8 @@ class Spotter:
         match = self.numbers.search(said)
         if match:
             return Spotted(EMERGENCY, 1.0, match.group())
-        windows = clauses(raw, self.starters)[:MAX_WINDOWS]
+        windows = [(w, whole) for w, whole in clauses(raw, self.starters)
+                   if not set(w.split()) <= self.fillers][:MAX_WINDOWS]  # "um like" names nothing
         if not windows or self.model is None:
             return None
         least = LONG_FLOOR if len(said.split()) > LONG_WORDS else 0.0
