@@ -38,7 +38,7 @@ from skill.simulator import resolve  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "nlu_eval"
 RESULTS = ROOT / "bench" / "results"
-SPLITS = ("dev", "holdout", "extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7", "extra8", "extra9", "extra10")
+SPLITS = ("dev", "holdout", "extra", *(f"extra{n}" for n in range(2, 11)))
 NOTES = {
     "dev": "The dev split was looked at while the samples, synonyms and thresholds were written: these "
            "figures are optimistic. The held-out split, scored once at the end, is the honest measure.",
@@ -52,22 +52,25 @@ NOTES = {
               "nothing was changed after its scoring.",
     "extra4": "A fourth set (tests/data/nlu_extra4.yaml), written by the second NLU engineer before any change "
               "of the nlu2 branch and never tuned on: scored once before the changes and once after them.",
-    "extra6": "A second development set the second NLU engineer wrote during the tuning of nlu2, scored "
-              "before any change made for it, then tuned on (tests/data/nlu_extra6.yaml).",
-    "extra7": "A third development set the second NLU engineer wrote during the tuning of nlu2, scored "
-              "before any change made for it, then tuned on (tests/data/nlu_extra7.yaml).",
-    "extra8": "An eighth set the second NLU engineer wrote late in the tuning of nlu2, used only to compare "
-              "mechanisms: nothing was written for its items (tests/data/nlu_extra8.yaml).",
-    "extra9": "A ninth set the second NLU engineer wrote late in the tuning of nlu2 to compare mechanisms "
-              "(tests/data/nlu_extra9.yaml).",
     "extra10": "A tenth set the second NLU engineer wrote near the end of the tuning of nlu2 to estimate how "
-               "fresh phrasings fare (tests/data/nlu_extra10.yaml).",
-    "extra5": "A development set the second NLU engineer wrote during the tuning of nlu2 and tuned on "
-              "(tests/data/nlu_extra5.yaml): optimistic, like the dev split.",
+               "fresh phrasings fare (tests/data/nlu_extra10.yaml): 95.0% intent+facts when first scored; one "
+               "class of its misses fixed after (an emergency number said as a temperature).",
+    "extra5": "A development set the second NLU engineer wrote after the first pass of nlu2 and tuned on "
+              "(tests/data/nlu_extra5.yaml, 96.4% intent+facts when first scored): optimistic, like the dev split.",
+    "extra6": "A development set the second NLU engineer wrote during the tuning of nlu2 (tests/data/nlu_extra6.yaml): "
+              "90.0% intent+facts when first scored, before any change made for it; then tuned on.",
+    "extra7": "A development set the second NLU engineer wrote during the tuning of nlu2 (tests/data/nlu_extra7.yaml): "
+              "92.0% intent+facts when first scored, before any change made for it; then tuned on.",
+    "extra8": "A set the second NLU engineer wrote late in the tuning of nlu2 to compare mechanisms "
+              "(tests/data/nlu_extra8.yaml): 92.0% intent+facts when first scored; then its misses were looked "
+              "at and some of their classes fixed, so the figures below are optimistic.",
+    "extra9": "A set the second NLU engineer wrote late in the tuning of nlu2 to compare mechanisms "
+              "(tests/data/nlu_extra9.yaml): 91.7% intent+facts when first scored (one label corrected); then "
+              "its misses were looked at and one of their classes fixed, so the figures below are optimistic.",
 }
-#: "extra" ... "extra5": phrasings the NLU engineers wrote to check generalisation
+#: "extra" ... "extra10": phrasings the NLU engineers wrote to check generalisation
 #: (tests/data/nlu_extra*.yaml).
-EXTRA = {name: ROOT / "tests" / "data" / f"nlu_{name}.yaml" for name in ("extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7", "extra8", "extra9", "extra10")}
+EXTRA = {name: ROOT / "tests" / "data" / f"nlu_{name}.yaml" for name in ("extra", *(f"extra{n}" for n in range(2, 11)))}
 
 
 @dataclass(frozen=True)
