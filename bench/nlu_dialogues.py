@@ -40,8 +40,15 @@ ASKING = frozenset({"onset", "pain", "screen", "which_symptom", "clarify", "hurt
 OFFERS = frozenset({"anything_else", "offer_stretch", "start_routine"})
 
 
+def conversation_file(split: str) -> Path:
+    """conversations-<split>.yaml of the evaluation, or tests/data/nlu_<split>_conversations.yaml of
+    an engineer's extra set."""
+    own = DATA / f"conversations-{split}.yaml"
+    return own if own.exists() else DATA.parent / f"nlu_{split}_conversations.yaml"
+
+
 def conversations(split: str) -> list[dict]:
-    return yaml.safe_load((DATA / f"conversations-{split}.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(conversation_file(split).read_text(encoding="utf-8"))
 
 
 def what_it_did(turn: Exchange, locale: str) -> str:

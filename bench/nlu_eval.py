@@ -38,7 +38,7 @@ from skill.simulator import resolve  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "nlu_eval"
 RESULTS = ROOT / "bench" / "results"
-SPLITS = ("dev", "holdout", "extra", "extra2", "extra3")
+SPLITS = ("dev", "holdout", "extra", *(f"extra{n}" for n in range(2, 11)))
 NOTES = {
     "dev": "The dev split was looked at while the samples, synonyms and thresholds were written: these "
            "figures are optimistic. The held-out split, scored once at the end, is the honest measure.",
@@ -50,10 +50,27 @@ NOTES = {
               "question frames were written with its misses in view, so the figures below are optimistic.",
     "extra3": "A third set the NLU engineer wrote after all tuning (tests/data/nlu_extra3.yaml), scored once; "
               "nothing was changed after its scoring.",
+    "extra4": "A fourth set (tests/data/nlu_extra4.yaml), written by the second NLU engineer before any change "
+              "of the nlu2 branch and never tuned on: scored once before the changes and once after them.",
+    "extra10": "A tenth set the second NLU engineer wrote near the end of the tuning of nlu2 to estimate how "
+               "fresh phrasings fare (tests/data/nlu_extra10.yaml): 95.0% intent+facts when first scored; one "
+               "class of its misses fixed after (an emergency number said as a temperature).",
+    "extra5": "A development set the second NLU engineer wrote after the first pass of nlu2 and tuned on "
+              "(tests/data/nlu_extra5.yaml, 96.4% intent+facts when first scored): optimistic, like the dev split.",
+    "extra6": "A development set the second NLU engineer wrote during the tuning of nlu2 (tests/data/nlu_extra6.yaml): "
+              "90.0% intent+facts when first scored, before any change made for it; then tuned on.",
+    "extra7": "A development set the second NLU engineer wrote during the tuning of nlu2 (tests/data/nlu_extra7.yaml): "
+              "92.0% intent+facts when first scored, before any change made for it; then tuned on.",
+    "extra8": "A set the second NLU engineer wrote late in the tuning of nlu2 to compare mechanisms "
+              "(tests/data/nlu_extra8.yaml): 92.0% intent+facts when first scored; then its misses were looked "
+              "at and some of their classes fixed, so the figures below are optimistic.",
+    "extra9": "A set the second NLU engineer wrote late in the tuning of nlu2 to compare mechanisms "
+              "(tests/data/nlu_extra9.yaml): 91.7% intent+facts when first scored (one label corrected); then "
+              "its misses were looked at and one of their classes fixed, so the figures below are optimistic.",
 }
-#: "extra", "extra2", "extra3": fresh phrasings the NLU engineer wrote to check generalisation
+#: "extra" ... "extra10": phrasings the NLU engineers wrote to check generalisation
 #: (tests/data/nlu_extra*.yaml).
-EXTRA = {name: ROOT / "tests" / "data" / f"nlu_{name}.yaml" for name in ("extra", "extra2", "extra3")}
+EXTRA = {name: ROOT / "tests" / "data" / f"nlu_{name}.yaml" for name in ("extra", *(f"extra{n}" for n in range(2, 11)))}
 
 
 @dataclass(frozen=True)
@@ -142,8 +159,9 @@ def train_times(locales: list[str]) -> dict[str, float]:
     seconds = {}
     for locale in locales:
         model = build_model(default_rules(), locale)
+        featurizer = Resolver.for_locale(locale).featurizer  # loads (or trains) the cached models: not timed
         started = time.perf_counter()
-        train(lambda: training_jobs(model, builtins()), Resolver.for_locale(locale).featurizer)
+        train(lambda: training_jobs(model, builtins()), featurizer)
         seconds[locale] = time.perf_counter() - started
     return seconds
 
@@ -199,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         warm[locale] = time.perf_counter() - started
     scored = score(items)
     dialogues = None
-    if not args.no_conversations and args.split not in EXTRA:
+    from bench.nlu_dialogues import conversation_file
+    if not args.no_conversations and conversation_file(args.split).exists():
         from bench.nlu_dialogues import conversations, run_all
         dialogues = run_all(conversations(args.split))
     trained = train_times(sorted(warm)) if args.train else None

@@ -2,7 +2,8 @@
 
 Values as in ../shared/alexa-platform.md, section 5: numbers as digits ("6", "-3"); a day as
 ``2026-11-20``, ``PRESENT_REF`` for "now", a week ``2026-W47``, a weekend ``2026-W47-WE``, a
-month ``2026-11``. Alexa resolves a date without a year, and a bare weekday, to a date on or
+month ``2026-11``, a season ``2026-WI``; a day of the month said without the month ("on the
+16th") is that day of this month. Alexa resolves a date without a year, and a bare weekday, to a date on or
 after today ("monday" said on a Sunday is tomorrow); "last monday" is in the past. The words
 come from builtins.toml; phrases arrive in the canonical form of `skill.simulator.text`.
 """
@@ -18,6 +19,8 @@ from text_to_num import alpha2digit
 
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?|first|second"
+#: A day of the month said without the month ("on the 16th"): digits with an ordinal ending only.
+_DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class DateReader:
         self.weekends: dict[str, int] = dict(names["weekends"])
         self.month_offsets: dict[str, int] = dict(names["month_offsets"])
         self.counts: dict[str, int] = dict(names["counts"])
+        self.seasons: dict[str, str] = dict(names.get("seasons", {}))
         self.modifiers = {**{m: "coming" for m in names["coming"]},
                           **{m: "following" for m in names["following"]},
                           **{m: "previous" for m in names["previous"]}}
@@ -107,7 +111,15 @@ class DateReader:
              self._day_of_month),
             (re.compile(r"(?P<year>\d{4}) (?P<month>\d{1,2}) (?P<day>\d{1,2})"), self._iso),
             (re.compile(rf"(?:in )?(?P<month>{month})"), self._month),
+            (re.compile(rf"(?:on|since|from|around|about) the (?P<day>{_DAY_NUMBER})(?: of (?:this|the) month)?"),
+             self._day_of_this_month),
+            (re.compile(rf"the (?P<day>{_DAY_NUMBER})(?: of (?:this|the) month)?(?= (?:and|but|so|i|it|or)\b|$)"),
+             self._day_of_this_month),
         ]
+        if self.seasons:
+            season_words = _alternatives(names.get("season_words", ()))
+            self._grammar.append((re.compile(rf"(?P<mod>{season_words}) (?P<season>{_alternatives(self.seasons)})"),
+                                  self._season))
         self._finders = [re.compile(rf"\b(?:{rule.pattern})\b") for rule, _ in self._grammar]
 
     # ------------------------------------------------------------------ reading
@@ -181,6 +193,16 @@ class DateReader:
         if value is not None and value < today.isoformat():
             return _iso(today.year + 1, month, day)  # no year said: on or after today
         return value
+
+    @staticmethod
+    def _day_of_this_month(match: re.Match, today: date) -> str | None:
+        """"on the 16th": that day of this month (a day said about what happened, mostly)."""
+        return _iso(today.year, today.month, int(match["day"][:-2]))
+
+    def _season(self, match: re.Match, today: date) -> str:
+        """"over winter", "last summer": the year and the season's code (2026-WI), as Alexa sends it."""
+        year = today.year - (1 if match["mod"].startswith("last") else 0)
+        return f"{year:04d}-{self.seasons[match['season']]}"
 
     def _iso(self, match: re.Match, today: date) -> str | None:
         return _iso(int(match["year"]), int(match["month"]), int(match["day"]))

@@ -7,7 +7,10 @@ holds every meaningful word of a value or synonym, in order, with at most a coup
 meaningful words ("the cat stretch", "my legs feel really weak", "i was in a car accident" for
 "i had a car accident"; function words come from builtins.toml), or is a typo away from one.
 A meaningful word *changed* never matches ("my back is sore" is not "my back is swollen"), and a
-phrase that fits two values equally well stays unresolved rather than guessed.
+phrase that fits two values equally well stays unresolved rather than guessed. A value of the
+types of builtins.toml ``inflected`` (activities) also matches with its "-ing" words in their
+plain form and its plurals singular ("shovel the driveway" for "shoveling the driveway"), after
+every value and synonym as written has claimed its words.
 """
 
 from __future__ import annotations
@@ -56,7 +59,10 @@ class Found:
 class Catalogue:
     """Values and synonyms of every custom slot type, in canonical form."""
 
-    def __init__(self, types: list[dict], function_words: Iterable[str] = (), endings: Iterable[str] = ()) -> None:
+    def __init__(self, types: list[dict], function_words: Iterable[str] = (), endings: Iterable[str] = (),
+                 inflected: Iterable[str] = ()) -> None:
+        """`inflected`: the slot types whose values also match in their plain forms (see the module
+        docstring)."""
         self._light = frozenset(canonical(w) for w in function_words)
         self._endings = tuple(endings)
         self._ids: dict[str, dict[str, str]] = {}
@@ -69,6 +75,12 @@ class Catalogue:
                     table.setdefault(key, value["id"])
                     self._owners.setdefault(key, (kind["name"], value["id"]))
             self._ids[kind["name"]] = table
+        for name in inflected:  # plain forms, after every phrase as written
+            table = self._ids.get(name, {})
+            for key, ident in list(table.items()):
+                for variant in _variants(key):
+                    table.setdefault(variant, ident)
+                    self._owners.setdefault(variant, (name, ident))
         self._phrases = {name: list(table) for name, table in self._ids.items()}
         self._longest = max((len(p.split()) for p in self._owners), default=0)
 
@@ -117,6 +129,26 @@ class Catalogue:
             else:
                 i += 1
         return found
+
+
+def _plain(word: str) -> list[str]:
+    """The plain forms of an "-ing" word or a plural ("shoveling" -> "shovel", "running" -> "run",
+    "cycling" -> "cycle", "lifts" -> "lift"); none for other words."""
+    if word.endswith("ing") and len(word) > 5:
+        base = word[:-3]
+        forms = [base, base + "e"]
+        if len(base) > 2 and base[-1] == base[-2]:
+            forms.append(base[:-1])
+        return forms
+    if word.endswith("s") and not word.endswith(("ss", "'s", "us", "is")) and len(word) > 4:
+        return [word[:-1]]
+    return []
+
+
+def _variants(phrase: str) -> list[str]:
+    """`phrase` with one of its words in a plain form (see `_plain`), each way."""
+    words = phrase.split()
+    return [" ".join([*words[:i], form, *words[i + 1:]]) for i, word in enumerate(words) for form in _plain(word)]
 
 
 def _stem(word: str, endings: tuple[str, ...]) -> str:

@@ -36,6 +36,7 @@ from .amazon_types import DateReader, NumberReader, TimeReader
 from .catalogue import Catalogue
 from .nlu.examples import training_jobs
 from .nlu.features import Featurizer
+from .nlu.shape import Shape
 from .nlu.slotfill import Cues, Fact, bare_value, facts
 from .nlu.spotter import Spotted, Spotter
 from .nlu.trained import load_or_train
@@ -57,7 +58,11 @@ NOT_QUESTIONS = frozenset({*FACT_INTENTS, SYMPTOM_INTENT, FALLBACK, EMERGENCY})
 #: A spotted window this share of the utterance is the utterance itself.
 WHOLE_SHARE = 0.75
 #: The classifier's least confidence, the least share of known words, and the longest utterance.
-CONFIDENCE_FLOOR = 0.3
+CONFIDENCE_FLOOR = 0.25
+#: A built-in intent ("yes", "next", "hold on") is said in a few words: in a longer utterance the
+#: classifier must be surer of it.
+SHORT_WORDS = 6
+LONG_BUILT_IN_FLOOR = 0.4
 KNOWN_FLOOR = 0.5
 MAX_WORDS = 45
 #: Characters read at most (a longer text is cut).
@@ -67,6 +72,13 @@ BABBLE_WORDS = 20
 BABBLE_VARIETY = 0.2
 #: Above this the classifier's reading of another intent beats an elicited value.
 OTHER_INTENT_OVER_ANSWER = 0.8
+STOP = "AMAZON.StopIntent"
+ANSWER_WORDS = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
+#: Intents that ask something and may carry the facts said around the question; a clause read as
+#: one of them this surely makes a multi-fact utterance that question ("it's been a week, pain's
+#: a 3, can I go for a bike ride").
+NOT_ASKING = frozenset({*FACT_INTENTS, SYMPTOM_INTENT, EMERGENCY, "ItHurtsIntent", FALLBACK})
+CLAUSE_QUESTION_FLOOR = 0.6
 
 
 @dataclass(frozen=True)
@@ -138,7 +150,7 @@ class Resolver:
         data = builtins()
         invocation = lm["invocationName"]
         self.catalogue = Catalogue(lm.get("types", []), data["normalise"]["function_words"],
-                                   data["normalise"]["endings"])
+                                   data["normalise"]["endings"], data["normalise"].get("inflected", ()))
         self.numbers = NumberReader(data["types"]["AMAZON.NUMBER"])
         self.dates = DateReader(data["types"]["AMAZON.DATE"])
         self.times = TimeReader(data["types"]["AMAZON.TIME"])
@@ -146,6 +158,7 @@ class Resolver:
         self.trained = load_or_train(model, data, self.featurizer, lambda: training_jobs(model, data))
         self.spotter = Spotter(self.trained.spotter, self.featurizer)
         self.cues = Cues()
+        self.shape = Shape()
         self.slot_types: dict[str, dict[str, str]] = {
             i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])} for i in lm["intents"]}
         self.exact: dict[str, str] = {}
@@ -198,17 +211,37 @@ class Resolver:
         spotted = self.spotter.spot(raw)
         long = len(said.split()) > MAX_WORDS
         ranked = None if long else self.trained.intents.rank(*self.featurizer.views([said]))[0]
-        if spotted is not None and not (ranked is not None and _a_question(ranked, spotted, said)):
+        if spotted is not None and not (ranked is not None and _a_question(ranked, spotted, said)
+                                        and self.shape.question(raw)):
             return self._red_flag(text, said, spotted, today, elicit[1] if elicit else None)
         if ranked is None:
             return self._fallback(text)
+        if STOP in self.slot_types and self.shape.closing(said):
+            return Resolution(text, STOP, (), self._names(STOP), 1.0, "closing", said)
         if elicit is not None:
             answer = self._answer(text, said, today, elicit, ranked)
             if answer is not None:
                 return answer
-        if ranked.best == FALLBACK or ranked.confidence < CONFIDENCE_FLOOR or ranked.known < KNOWN_FLOOR:
-            return self._fallback(text, ranked.confidence)
-        return self._classified(text, said, today, ranked.best, ranked.confidence)
+        best, confidence = self._asked_in_a_clause(raw, ranked, said) or _not_an_answer(ranked, self.shape, raw)
+        if best == FALLBACK or confidence < _floor(best, said) or ranked.known < KNOWN_FLOOR:
+            return self._fallback(text, confidence)
+        return self._classified(text, said, today, best, confidence)
+
+    def _asked_in_a_clause(self, raw: str, ranked, said: str) -> tuple[str, float] | None:
+        """When the whole utterance reads as facts only, as a built-in intent ("forget that, what's
+        good for easing it", "cheers, can I go for a run") or as nothing sure, the question one of
+        its clauses asks, read surely enough: (intent, confidence), else None."""
+        if ranked.best not in NOT_ASKING and not ranked.best.startswith("AMAZON.") \
+                and ranked.confidence >= _floor(ranked.best, said):
+            return None
+        clauses = [c for c in self.shape.clauses(raw) if len(c.split()) >= 2]
+        if len(clauses) < 2:
+            return None
+        read = self.trained.intents.rank(*self.featurizer.views(clauses))
+        asked = [(r.best, r.confidence) for r in read
+                 if r.best not in NOT_ASKING and not r.best.startswith("AMAZON.")
+                 and r.confidence >= CLAUSE_QUESTION_FLOOR and r.known >= KNOWN_FLOOR]
+        return max(asked, key=lambda a: a[1], default=None)
 
     def _names(self, intent: str) -> tuple[str, ...]:
         return tuple(self.slot_types.get(intent, {}))
@@ -281,6 +314,22 @@ def _a_question(ranked, spotted: Spotted, said: str) -> bool:
         return False
     covers = len(spotted.window.split()) >= WHOLE_SHARE * len(said.split())
     return covers and ranked.confidence > spotted.probability
+
+
+def _not_an_answer(ranked, shape: Shape, raw: str) -> tuple[str, float]:
+    """The classifier's reading; but a question ("is cycling a no-no") is no "yes" or "no": then
+    its best reading that is neither."""
+    if ranked.best in ANSWER_WORDS and shape.question(raw):
+        return next(((label, p) for label, p in zip(ranked.labels, ranked.probabilities) if label not in ANSWER_WORDS),
+                    (FALLBACK, 0.0))
+    return ranked.best, ranked.confidence
+
+
+def _floor(intent: str, said: str) -> float:
+    """The least confidence for the classifier's reading `intent` of `said` to count."""
+    if intent.startswith("AMAZON.") and len(said.split()) > SHORT_WORDS:
+        return LONG_BUILT_IN_FLOOR
+    return CONFIDENCE_FLOOR
 
 
 def _babble(said: str) -> bool:

@@ -1,7 +1,8 @@
 """The canonical form of words, so that what was said and the samples compare word for word.
 
-Lower case, apostrophes kept, other punctuation gone, typed spellings fixed ("im" -> "i'm"),
-and numbers from three up written in digits (text2num: "twenty one" -> "21", "six out of ten"
+Lower case, apostrophes kept, other punctuation gone, typed spellings fixed ("im" -> "i'm"), a
+number run into letters split ("5k" -> "5 k", ordinals aside), and numbers from three up written
+in digits (text2num: "twenty one" -> "21", "six out of ten"
 -> "6 out of 10"; "one" and "two" stay words, as in "one leg"). Utterances and the literal parts
 of sample utterances go through the same function.
 """
@@ -20,6 +21,8 @@ _NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
 _DROP = re.compile(r"[^a-z0-9'. ]+")
 _STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 _EDGE_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+#: A number run into a unit or a letter ("5k", "10km", "7pm"), ordinals aside ("3rd"): two words.
+_NUMBER_LETTERS = re.compile(r"(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[a-z])")
 
 
 def read_toml(package: str, name: str) -> dict:
@@ -39,6 +42,7 @@ def _words(text: str) -> str:
     text = _NEGATIVE.sub("minus ", _FRACTION.sub(r"\1 out of \2", text))
     text = text.replace("-", " ").replace("_", " ")
     text = _EDGE_APOSTROPHE.sub(" ", _STRAY_DOT.sub(" ", _DROP.sub(" ", text)))
+    text = _NUMBER_LETTERS.sub(" ", text)
     spellings = builtins()["normalise"]["spellings"]
     return " ".join(spellings.get(word, word) for word in text.split())
 

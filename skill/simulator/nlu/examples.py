@@ -1,5 +1,8 @@
 """Training examples from an interaction model: its samples with the slots filled, as people say them.
 
+The intent classifier's examples also come in their variations (`variations`: interchangeable
+words swapped, a tail added to questions).
+
 Every sample utterance of every intent (and the built-in intents' usual phrases of
 ``builtins.toml``) becomes one example, or several when it has slots: each slot is filled with
 a value of its type in turn (custom types: every value and synonym gets used; numbers: a range
@@ -20,6 +23,7 @@ from collections.abc import Iterator, Mapping
 
 from ..text import canonical
 from .features import EMERGENCY, NONE, language
+from .variations import varied
 
 FALLBACK = "AMAZON.FallbackIntent"
 EMERGENCY_INTENT = "EmergencyHelpIntent"
@@ -78,8 +82,9 @@ def _samples(model: Mapping, builtins: Mapping) -> Iterator[tuple[str, str, dict
 def intent_examples(model: Mapping, builtins: Mapping, seed: int = 13) -> list[tuple[str, str]]:
     """(canonical text, intent) pairs; out-of-domain talk under AMAZON.FallbackIntent."""
     filler = Filler(model["interactionModel"]["languageModel"].get("types", []), seed)
-    examples = [(text, intent) for intent, sample, types in _samples(model, builtins)
-                for text in _filled(sample, types, filler)]
+    filled = [(text, intent) for intent, sample, types in _samples(model, builtins)
+              for text in _filled(sample, types, filler)]
+    examples = varied(filled, language().get("variations", {}))
     examples += [(canonical(text), FALLBACK) for text in language()["fallback"]["phrases"]]
     return [(text, intent) for text, intent in dict.fromkeys(examples) if text]
 

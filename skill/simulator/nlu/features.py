@@ -9,6 +9,9 @@ An utterance in canonical form (`skill.simulator.text.canonical`) becomes two vi
   each apart);
 * characters: the canonical text itself, for character n-grams (spelling, word endings).
 
+Both views are read with the spellings of language.toml ``[rewrite]`` made one ("i am not able
+to" is "i can't", "it is" is "it's"): the samples use one way of saying it, people several.
+
 The red-flag spotter keeps custom values as words (`custom=False`): which symptom was said is
 what it has to learn.
 
@@ -50,6 +53,23 @@ def marker(kind: str) -> str:
     return "x" + kind.rsplit(".", 1)[-1].lower().replace("_", "")
 
 
+class Rewriter:
+    """Spellings of the same words made one (language.toml ``[rewrite]``: "i am not able to" and
+    "unable to" become "i can't" and "can't", "it is" becomes "it's"), in what the models see, so
+    that a way of saying something the samples never used still reads as the samples do."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = {canonical(k): canonical(v) for k, v in table.items()}
+        keys = sorted(self.table, key=len, reverse=True)
+        self.pattern = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w'])") \
+            if keys else None
+
+    def __call__(self, text: str) -> str:
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda m: self.table[m.group()], text)
+
+
 class Lexicon:
     """Phrases -> word classes (language.toml ``[classes]``), found word for word in canonical text."""
 
@@ -61,10 +81,19 @@ class Lexicon:
         self.longest = max((len(p) for p in self.phrases), default=0)
         self.phrases_words = frozenset(w for p in self.phrases for w in p)
 
+    def _known_form(self, word: str) -> str:
+        if word in self.phrases_words:
+            return word
+        for ending in ("'s", "es", "s"):
+            if word.endswith(ending) and word[:-len(ending)] in self.phrases_words:
+                return word[:-len(ending)]
+        return word
+
     def classes(self, words: list[str]) -> list[str]:
         """The classes of every phrase in `words` (overlaps allowed), sorted, each once; a word
-        with "'s" ("my chest's hurting", "my leg's gone weak") is also read without it."""
-        words = [w[:-2] if w.endswith("'s") and w not in self.phrases_words else w for w in words]
+        with "'s" ("my chest's hurting", "my leg's gone weak") is also read without it, and a plural
+        no phrase has as its singular ("workouts")."""
+        words = [self._known_form(w) for w in words]
         found: set[str] = set()
         for i in range(len(words)):
             for n in range(1, min(self.longest, len(words) - i) + 1):
@@ -94,6 +123,7 @@ class Featurizer:
         self.numbers = numbers
         self.dates = dates
         self.lexicon = lexicon or Lexicon(language()["classes"])
+        self.rewrite = Rewriter(language().get("rewrite", {}))
 
     def spans(self, text: str, today: date = _SOME_DAY, types: Iterable[str] | None = None) -> list[Span]:
         """Custom values, dates and numbers in `text` (canonical), not overlapping: custom values
@@ -124,15 +154,15 @@ class Featurizer:
             pieces.extend((text[at:span.start], f" {marker(span.kind)} "))
             at = span.end
         pieces.append(text[at:])
-        delexicalised = " ".join("".join(pieces).split())
-        classes = self.lexicon.classes(text.split())
+        delexicalised = self.rewrite(" ".join("".join(pieces).split()))
+        classes = self.lexicon.classes(self.rewrite(text).split())
         pairs = [f"kk_{a}_{b}" for i, a in enumerate(classes) for b in classes[i + 1:]]
         return " ".join([delexicalised, *(f"k_{name}" for name in classes), *pairs]).strip()
 
     def views(self, texts: Iterable[str], custom: bool = True) -> tuple[list[str], list[str]]:
         """(word views, character views) of canonical texts (`custom`: see `words`)."""
         texts = list(texts)
-        return [self.words(t, custom=custom) for t in texts], texts
+        return [self.words(t, custom=custom) for t in texts], [self.rewrite(t) for t in texts]
 
 
 def clauses(raw: str, clause_words: Iterable[str], max_words: int = 45,

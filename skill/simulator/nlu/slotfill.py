@@ -32,6 +32,20 @@ _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "a couple of": 2, "a couple": 2,
 _UNREADABLE_AGO = re.compile(r" (days?|weeks?) (?:ago|back)\b")
 #: Asked when it started, "10 days" (or "3 weeks") is as many days ago.
 _DAYS_SAID = re.compile(r" (days?|weeks?)\b")
+#: A date said as a count of days or weeks ("it's been two weeks", "a week ago") says when the back
+#: went by itself, wherever it stands (outside a symptom report).
+_DURATION = re.compile(r"\b(?:\d+|a|an|one|two|few|couple|couple of) (?:days?|weeks?|fortnights?)\b")
+#: A pain score said after the word pain, level or score, with a qualifier or two between
+#: ("pain is only 2", "the pain's down to a 1").
+_PAIN_WORD = re.compile(r"\b(?:pain|level|score)(?:'s| is| was| of| at)?(?: (?:about|like|around|only|still|just|maybe|"
+                        r"probably|now|down to|up to|sitting at|roughly|at least|a|an))* $")
+#: Words between a cue and the number it cues ("it is only 2", "pain's still about a 3").
+_QUALIFIERS = re.compile(r"(?:\s(?:only|just|still|about|around|like|maybe|probably|roughly|now|a|an))+\s*$")
+#: "one" after "the", "this", "that" ... is a pronoun ("the chest pain one"), not a pain score.
+_PRONOUN_ONE = re.compile(r"\b(?:the|this|that|which|other|another|each|every)"
+                          r"(?: (?!(?:a|an|is|was|about|like|around|maybe|probably|only|still|just)\b)[a-z']+){0,3} $")
+#: A value that names a day (not a week, weekend, month or season).
+_A_DAY = re.compile(r"^(?:\d{4}-\d{2}-\d{2}|PRESENT_REF)$")
 #: Today's dates: the onset only after an onset word.
 _PRESENT = re.compile(r"^(?:PRESENT_REF|\d{4}-W\d{2}-WE)$")
 #: Words (besides fillers) an utterance may have and still be "just a number".
@@ -83,9 +97,13 @@ def _anywhere(phrases: Iterable[str]) -> re.Pattern:
 
 
 def _pick(found: list[Fact], text: str, cues: Cues) -> Fact | None:
-    """The first fact, or the last when a correction word lies between them."""
+    """The first fact, or the last when a correction word lies between them; a day named after a
+    week, a month or a season ("on the weekend, Saturday") says which day it was."""
     if not found:
         return None
+    days = [f for f in found if f.kind != DATE or _A_DAY.match(f.value)]
+    if days and len(days) < len(found) and found[0] not in days:
+        found = days
     first, last = found[0], found[-1]
     if first is not last and cues.corrections.search(text, first.start, last.start):
         return last
@@ -122,9 +140,9 @@ def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked:
         if _ahead(span.value, phrase, today) or _long_ago(span.value, today):
             continue
         before = text[max(0, span.start - 40):span.start]
-        cued = bool(onset_words.search(before))
-        if span.value == "PRESENT_REF" and not asked and not onset_words.search(" ".join(before.split()[-3:])):
-            continue  # "now" is the onset only right after "started", "happened" ...
+        cued = bool(onset_words.search(before)) or (not symptom and bool(_DURATION.search(phrase)))
+        if span.value == "PRESENT_REF" and not asked and (symptom or not onset_words.search(" ".join(before.split()[-3:]))):
+            continue  # "now" is the onset only right after "started", "happened" ...; a symptom's "now" is the symptom's
         present = _PRESENT.match(span.value) or span.value == today.isoformat()
         if not asked and not cued and (present or (strict and span.start > opening)):
             continue
@@ -151,8 +169,9 @@ def _ahead(value: str, phrase: str, today: date) -> bool:
     if re.fullmatch(r"\d{4}-W\d{2}(?:-WE)?", value):
         year, week = int(value[:4]), int(value[6:8])
         return (year, week) > today.isocalendar()[:2]
-    if re.fullmatch(r"\d{4}-\d{2}", value):
-        return value > f"{today.year:04d}-{today.month:02d}"
+    if re.fullmatch(r"\d{4}-\d{2}", value):  # "in october" is said of the past; "next month" is ahead
+        forward = any(w in phrase.split() for w in ("next", "coming"))
+        return forward and value > f"{today.year:04d}-{today.month:02d}"
     return False
 
 
@@ -181,14 +200,18 @@ def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) 
         if value is None:
             continue
         before, after = text[max(0, span.start - 30):span.start], text[span.end:span.end + 20]
+        cue = _QUALIFIERS.sub(" ", before)  # "it is only 2": the cue is "it is"
         if value in AGES and (cues.age_before.search(before) or cues.age_after.search(after)) \
                 and not re.match(r"\s*(?:out of|ish)\b", after):
             found.append(Fact("age", str(value), span.start, NUMBER))
         elif cues.not_pain.search(after) or re.match(r"\s*am\b(?! i\b)", after):
             continue  # "6 kilos", "10 minutes", "7 am"
+        elif text[span.start:span.end] == "one" and _PRONOUN_ONE.search(before):
+            continue  # "the chest pain one"
         elif (asked_pain and bare) or (0 <= value <= MAX_PAIN and (bare or asked_pain or span.start == opening
-                                         or cues.pain_before.search(before) or cues.pain_after.search(after))) \
-                or re.search(r"\b(?:pain|level|score) (?:is |of |at )?(?:about |like |around )?$", before):
+                                         or cues.pain_before.search(before) or cues.pain_before.search(cue)
+                                         or cues.pain_after.search(after))) \
+                or _PAIN_WORD.search(before):
             found.append(Fact("painLevel", str(value), span.start, NUMBER))
     return found
 

@@ -10,8 +10,9 @@ neighbouring clauses), the trained spotter ranks each window's labels (a symptom
 probable enough: an emergency anywhere first, then what the whole utterance names (read with
 all its words), then the most probable label of its parts. A call for help is mostly a sentence of its own ("I can't move,
 help"): in a part of a clause EMERGENCY needs a higher probability ("I fell in the shower and I
-can't get back up" counts; "my brother was meant to come and help" does not). The emergency numbers of language.toml, heard anywhere, are an
-emergency whatever the model says.
+can't get back up" counts; "my brother was meant to come and help" does not). The emergency
+numbers of language.toml, heard anywhere, are an emergency whatever the model says, unless they
+are a temperature or a weight ("a fever of 102", "102 degrees").
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ PART_EMERGENCY_FLOOR = 0.8
 #: this probable counts (a clause of small talk may look like a symptom now and then).
 LONG_WORDS = 45
 LONG_FLOOR = 0.85
+#: A window of more words than this (a story, read whole) names a symptom only when it is at least
+#: this probable: its words are many, and a flat reading of them names nothing.
+WIDE_WORDS = 20
+WIDE_FLOOR = 0.6
 #: Windows read at most (a very long utterance: the first ones).
 MAX_WINDOWS = 80
 
@@ -58,16 +63,27 @@ class Spotter:
         data = language()
         self.starters = data["clauses"]["starters"]
         self.floors: dict[str, float] = dict(data["spotter"].get("floors", {}))
-        numbers = sorted(data["emergency"]["numbers"], key=len, reverse=True)
+        self.fillers = frozenset(data["spotter"].get("fillers", ()))
+        emergency = data["emergency"]
+        numbers = sorted(emergency["numbers"], key=len, reverse=True)
         self.numbers = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(n) for n in numbers) + r")(?![\d.])")
+        self.not_after = frozenset(emergency.get("not_after", ()))
+        self.not_before = frozenset(emergency.get("not_before", ()))
+
+    def _a_call(self, said: str, match: re.Match) -> bool:
+        """An emergency number said as one, not as a temperature or a weight ("a fever of 102")."""
+        before, after = _words_around(said, match)
+        return after not in self.not_after and not any(w in self.not_before for w in before) \
+            and " ".join(before[-2:]) not in self.not_before
 
     def spot(self, raw: str) -> Spotted | None:
         """The red flag or emergency `raw` names, or None."""
         said = canonical(raw)
-        match = self.numbers.search(said)
+        match = next((m for m in self.numbers.finditer(said) if self._a_call(said, m)), None)
         if match:
             return Spotted(EMERGENCY, 1.0, match.group())
-        windows = clauses(raw, self.starters)[:MAX_WINDOWS]
+        windows = [(w, whole) for w, whole in clauses(raw, self.starters)
+                   if not set(w.split()) <= self.fillers][:MAX_WINDOWS]  # "um like" names nothing
         if not windows or self.model is None:
             return None
         least = LONG_FLOOR if len(said.split()) > LONG_WORDS else 0.0
@@ -78,9 +94,17 @@ class Spotter:
                                       (NONE, 0.0))
             floor = max(least, self.floors.get(label, SYMPTOM_FLOOR) if label != EMERGENCY
                         else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR if not least else 1.01)
+            if len(window.split()) > WIDE_WORDS:
+                floor = max(floor, WIDE_FLOOR)
             if label != NONE and probability >= floor:
                 found.append(Spotted(label, probability, window))
         return _choose(found, said)
+
+
+def _words_around(said: str, match: re.Match, before: int = 4) -> tuple[list[str], str]:
+    """The few words before a match, and the word right after it."""
+    after = said[match.end():].split()
+    return said[:match.start()].split()[-before:], after[0] if after else ""
 
 
 def _choose(found: list[Spotted], said: str) -> Spotted | None:

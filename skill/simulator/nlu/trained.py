@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 #: Bumped when the pickled layout changes.
 FORMAT = 1
-_SOURCES = {"skill.simulator.nlu": ("classifier.py", "examples.py", "features.py", "trained.py", "language.toml"),
+_SOURCES = {"skill.simulator.nlu": ("classifier.py", "examples.py", "features.py", "trained.py", "variations.py",
+                                    "language.toml"),
             "skill.simulator": ("text.py", "amazon_types.py", "catalogue.py")}
 
 
