@@ -139,14 +139,40 @@ def test_the_breaker_opens_fails_fast_half_opens_and_closes(http, stand_in, cloc
 
 
 def test_a_hanging_host_costs_one_slow_call_per_window(http, stand_in, clock):
+    """With open_on_overrun (the Settings API look-up), the first call past its budget opens the
+    breaker: the next callers do not pay the budget again."""
     stand_in.mode = "hang"
-    slow = [timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2)[1] for _ in range(3)]
+    outcome, slow = timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2, open_on_overrun=True)
     fast = [timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2) for _ in range(20)]
-    assert all(0.15 < s < 0.2 + MARGIN for s in slow)
+    assert outcome.reason == outbound.OVER_BUDGET and 0.15 < slow < 0.2 + MARGIN
     assert all(o.reason == outbound.CIRCUIT_OPEN and s < 0.05 for o, s in fast)
     clock.now += 31
     assert timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2)[0].reason == outbound.OVER_BUDGET
     assert http.fetch("GET", f"{stand_in.url}/", budget=0.2).reason == outbound.CIRCUIT_OPEN
+    assert len(stand_in.requests) == 2
+
+
+def test_without_open_on_overrun_a_hanging_host_costs_three_slow_calls(http, stand_in):
+    stand_in.mode = "hang"
+    slow = [timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2)[1] for _ in range(3)]
+    assert all(0.15 < s < 0.2 + MARGIN for s in slow)
+    assert http.fetch("GET", f"{stand_in.url}/", budget=0.2).reason == outbound.CIRCUIT_OPEN
+    assert len(stand_in.requests) == 3
+
+
+def test_a_slow_host_that_answers_late_closes_the_breaker_and_is_logged_once(http, stand_in, clock, caplog):
+    caplog.set_level(logging.INFO, logger="skill")
+    stand_in.latency = 0.3
+    for _ in range(4):
+        arrived = threading.Event()
+        outcome = http.fetch("GET", f"{stand_in.url}/", budget=0.05, on_late=lambda o: arrived.set(),
+                             open_on_overrun=True)
+        assert outcome.reason == outbound.OVER_BUDGET, "each call asks again: the late answer closed the breaker"
+        assert arrived.wait(5)
+        time.sleep(0.05)  # the worker reports to the breaker, then calls back
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("skill")]
+    host = f"127.0.0.1:{stand_in.port}"
+    assert messages == [f"{host} failing: over budget; answering without it for 30 s", f"{host} works again"]
     assert len(stand_in.requests) == 4
 
 

@@ -8,7 +8,10 @@ each read, the whole body), so a hung call frees its thread; a full pool fails f
 
 After ``failure_threshold`` consecutive outage failures (:data:`OUTAGES`) a host's breaker
 opens for ``open_for`` seconds: calls return at once with ``circuit open``; then one trial
-call closes it on success. Logs name the host and a reason, once per incident: never paths
+call closes it on success. A caller with a small budget shared by many requests (the Settings
+API look-up) asks for ``open_on_overrun``: its call past the budget opens the breaker at once,
+since the next callers would each pay the whole budget too; the call goes on in the
+background, and a late answer closes the breaker again. Logs name the host and a reason, once per incident: never paths
 (they hold device ids), query strings, headers or tokens.
 """
 
@@ -76,6 +79,8 @@ class Breaker:
                  clock: Callable[[], float] = time.monotonic, max_hosts: int = 1024) -> None:
         self.threshold, self.open_for, self._clock, self._max_hosts = threshold, open_for, clock, max_hosts
         self._hosts: dict[str, _Failing] = {}
+        self._warned: dict[str, float] = {}  # host -> when its last incident was logged
+        self._unrecovered: set[str] = set()  # hosts whose incident was logged, not yet their recovery
         self._lock = threading.Lock()
 
     def admit(self, host: str) -> str | None:
@@ -97,13 +102,16 @@ class Breaker:
             if host in self._hosts:
                 self._hosts[host].trial = False
 
-    def record(self, host: str, failure: str | None) -> None:
-        """Report a call's end: success (``None``) closes the breaker; an outage reason counts."""
+    def record(self, host: str, failure: str | None, *, at_once: bool = False) -> None:
+        """Report a call's end: success (``None``) closes the breaker; an outage reason counts
+        (``at_once``: it opens the breaker without waiting for ``threshold`` failures)."""
         if failure is None:
             if host in self._hosts:
                 with self._lock:
                     state = self._hosts.pop(host, None)
-                if state is not None and state.open_until is not None:
+                    recovered = state is not None and state.open_until is not None and host in self._unrecovered
+                    self._unrecovered.discard(host)
+                if recovered:
                     log.info("%s works again", host)
             return
         with self._lock:
@@ -113,10 +121,21 @@ class Breaker:
                     self._hosts.pop(next(iter(self._hosts)))
                 state = self._hosts[host] = _Failing()
             state.failures, state.trial, was_open = state.failures + 1, False, state.open_until is not None
+            if at_once:
+                state.failures = max(state.failures, self.threshold)
             if not (was_open or state.failures >= self.threshold):
                 return
-            state.open_until = self._clock() + self.open_for
-        if not was_open:
+            now = self._clock()
+            state.open_until = now + self.open_for
+            # Once per incident: an API that is slow but answers late opens and closes the
+            # breaker on every call; it is said again only after a quiet window.
+            warn = not was_open and (host not in self._warned or now - self._warned[host] >= self.open_for)
+            if warn:
+                if len(self._warned) >= self._max_hosts:
+                    self._warned.pop(next(iter(self._warned)))
+                self._warned[host] = now
+                self._unrecovered.add(host)
+        if warn:
             log.warning("%s failing: %s; answering without it for %.0f s", host, failure, self.open_for)
 
 
@@ -169,12 +188,13 @@ class Client:
 
     def fetch(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
               body: bytes | None = None, budget: float, max_bytes: int = DEFAULT_MAX_BYTES,
-              on_late: Callable[[Outcome], None] | None = None) -> Outcome:
+              on_late: Callable[[Outcome], None] | None = None, open_on_overrun: bool = False) -> Outcome:
         """Call ``url`` and wait at most ``budget`` seconds for the outcome; never raises.
 
-        Past the budget the answer is ``over budget`` (counted against the host) and the call
-        goes on in the background until its own deadline; its outcome is then handed to
-        ``on_late`` (on a worker thread), so that a cache can still keep a late answer.
+        Past the budget the answer is ``over budget`` (counted against the host; with
+        ``open_on_overrun`` it opens the host's breaker at once) and the call goes on in the
+        background until its own deadline; its outcome is then handed to ``on_late`` (on a
+        worker thread), so that a cache can still keep a late answer.
         """
         call = self._start(method, url, headers, body, max_bytes, on_late)
         if isinstance(call, Outcome):
@@ -184,7 +204,7 @@ class Client:
             if call.outcome is not None:
                 return call.outcome
             call.abandoned = call.counted = True
-        self.breaker.record(call.host, OVER_BUDGET)
+        self.breaker.record(call.host, OVER_BUDGET, at_once=open_on_overrun)
         return Outcome(False, OVER_BUDGET)
 
     def fetch_in_background(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,

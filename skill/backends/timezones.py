@@ -125,7 +125,7 @@ def look_up(api_endpoint: str | None, device_id: str | None, token: str | None, 
         return None
     outcome = (client or outbound.shared()).fetch(
         "GET", url, headers=_headers(token), budget=budget, max_bytes=MAX_BYTES,
-        on_late=_storing(cache, device_id, None))
+        on_late=_storing(cache, device_id, None), open_on_overrun=True)  # one slow look-up is enough
     return _store(cache, device_id, outcome)
 
 
