@@ -138,6 +138,16 @@ def test_the_breaker_opens_fails_fast_half_opens_and_closes(http, stand_in, cloc
     assert len(stand_in.requests) == 8
 
 
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    """Whether `condition()` became true within `seconds` (polled)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_a_hanging_host_costs_one_slow_call_per_window(http, stand_in, clock):
     """With open_on_overrun (the Settings API look-up), the first call past its budget opens the
     breaker: the next callers do not pay the budget again."""
@@ -146,10 +156,25 @@ def test_a_hanging_host_costs_one_slow_call_per_window(http, stand_in, clock):
     fast = [timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2) for _ in range(20)]
     assert outcome.reason == outbound.OVER_BUDGET and 0.15 < slow < 0.2 + MARGIN
     assert all(o.reason == outbound.CIRCUIT_OPEN and s < 0.05 for o, s in fast)
+    clock.now += 31  # the window is over: the trial goes out in the background, nobody waits for it
+    outcome, seconds = timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2, open_on_overrun=True)
+    assert outcome.reason == outbound.CIRCUIT_OPEN and seconds < 0.05
+    assert http.fetch("GET", f"{stand_in.url}/", budget=0.2, open_on_overrun=True).reason == outbound.CIRCUIT_OPEN
+    assert wait_for(lambda: len(stand_in.requests) == 2)
+
+
+def test_the_background_trial_of_a_recovered_host_closes_the_breaker_and_hands_over_its_answer(
+        http, stand_in, clock):
+    stand_in.mode = "hang"
+    assert http.fetch("GET", f"{stand_in.url}/", budget=0.2, open_on_overrun=True).reason == outbound.OVER_BUDGET
+    stand_in.mode = "answer"
     clock.now += 31
-    assert timed(http.fetch, "GET", f"{stand_in.url}/", budget=0.2)[0].reason == outbound.OVER_BUDGET
-    assert http.fetch("GET", f"{stand_in.url}/", budget=0.2).reason == outbound.CIRCUIT_OPEN
-    assert len(stand_in.requests) == 2
+    late, arrived = [], threading.Event()
+    outcome = http.fetch("GET", f"{stand_in.url}/", budget=0.2, open_on_overrun=True,
+                         on_late=lambda o: (late.append(o), arrived.set()))
+    assert outcome.reason == outbound.CIRCUIT_OPEN, "the request does not wait for the trial"
+    assert arrived.wait(5) and late[0].ok
+    assert wait_for(lambda: http.fetch("GET", f"{stand_in.url}/", budget=1, open_on_overrun=True).ok)
 
 
 def test_without_open_on_overrun_a_hanging_host_costs_three_slow_calls(http, stand_in):

@@ -11,7 +11,8 @@ opens for ``open_for`` seconds: calls return at once with ``circuit open``; then
 call closes it on success. A caller with a small budget shared by many requests (the Settings
 API look-up) asks for ``open_on_overrun``: its call past the budget opens the breaker at once,
 since the next callers would each pay the whole budget too; the call goes on in the
-background, and a late answer closes the breaker again. Logs name the host and a reason, once per incident: never paths
+background, and a late answer closes the breaker again; its breaker's trial calls are made in
+the background too, so that no request waits on a host that may still hang. Logs name the host and a reason, once per incident: never paths
 (they hold device ids), query strings, headers or tokens.
 """
 
@@ -142,12 +143,12 @@ class Breaker:
 class _Call:
     """One call in flight: what to send, and the hand-over between the worker and the caller."""
 
-    __slots__ = ("host", "request", "callback", "abandoned", "counted", "outcome", "done")
+    __slots__ = ("host", "request", "callback", "abandoned", "counted", "outcome", "done", "trial")
 
     def __init__(self, host: str, request: tuple, callback: Callable[[Outcome], None] | None,
-                 abandoned: bool) -> None:
+                 abandoned: bool, trial: bool = False) -> None:
         self.host, self.request, self.callback = host, request, callback
-        self.abandoned, self.counted, self.outcome = abandoned, False, None
+        self.abandoned, self.counted, self.outcome, self.trial = abandoned, False, None, trial
         self.done = threading.Event()
 
 
@@ -199,6 +200,14 @@ class Client:
         call = self._start(method, url, headers, body, max_bytes, on_late)
         if isinstance(call, Outcome):
             return call
+        if call.trial and open_on_overrun:
+            # The breaker's trial after an overrun: made in the background, so no request waits
+            # on a host that may still hang; its answer goes to on_late and closes the breaker.
+            with self._lock:
+                if call.outcome is None:
+                    call.abandoned = True
+                    return Outcome(False, CIRCUIT_OPEN)
+            return call.outcome
         call.done.wait(max(budget, 0.0))
         with self._lock:
             if call.outcome is not None:
@@ -244,7 +253,8 @@ class Client:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request = (method.upper(), parts.scheme, parts.hostname, port, target,
                    {"Accept-Encoding": "identity", **(headers or {})}, body, max_bytes)
-        call = _Call(host, request, callback, abandoned=background)  # background: nobody waits
+        call = _Call(host, request, callback, abandoned=background,  # background: nobody waits
+                     trial=admitted == "trial")
         with self._lock:
             running = self._running.get(host, 0)
             room = sum(self._running.values()) < self.max_in_flight and running < self.max_per_host
