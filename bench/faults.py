@@ -11,7 +11,7 @@ copy this file into /tmp/before/bench/, run it there with this checkout's .venv 
 
 outage      PostgreSQL stopped for 6 s while 8 users step through their routines ("next", one
             session each, under gunicorn): advances the skill acknowledged (said nothing of a
-            failed save) against the increments the database holds afterwards
+            failed save) against the saves the database holds afterwards (its rows' versions)
 frozen      PostgreSQL frozen with SIGSTOP for 15 s while 10 requests (one every 1.5 s) reach
             gunicorn (1 worker of 4 threads, BACKCOACH_DB_TIMEOUT at its default of 2 s)
 plugin      a third-party plugin sleeping 20 s in a case hook: time to the emergency answer (red
@@ -150,15 +150,16 @@ def stepping(url: str, user: str, until: float, counts: dict) -> None:
     """One user's session: "next" every PACE seconds until `until`, through a routine too long
     to finish meanwhile.
 
-    Every "next" counts a stretch in the user's stored stats; an answer that does not say the
-    save failed tells the user their place is saved (acknowledged)."""
+    Every "next" moves the routine's place (a turn of a stretch, or the next stretch), so every
+    answer needs one save, which adds one to the stored row's version; an answer that does not
+    say the save failed tells the user their place is saved (acknowledged)."""
     case = {"onset": (date.today() - timedelta(days=9)).isoformat(), "pain": 2, "screened": True}
     attributes = {"case": case, "tz": "UTC", "routine": {"ids": LONG_ROUTINE, "i": 0}}
     while time.monotonic() < until:
         started = time.monotonic()
         status, body, _ = post(url, envelope(env.intent_request("AMAZON.NextIntent"), user, attributes),
                                timeout=10)
-        if status != 200 or "Stretch" not in speech_of(body):
+        if status != 200 or not (body.get("sessionAttributes") or {}).get("routine"):
             counts["failed"] += 1
         else:
             attributes = body.get("sessionAttributes") or attributes
@@ -166,14 +167,15 @@ def stepping(url: str, user: str, until: float, counts: dict) -> None:
         time.sleep(max(0.0, started + PACE - time.monotonic()))
 
 
-def stored_stretches(db_url: str, user: str) -> int:
+def stored_version(db_url: str, user: str) -> int:
+    """The version of the user's stored row: one more for every save that reached the database."""
     import psycopg
     from skill.backends.persistence import user_key
 
     with psycopg.connect(db_url, autocommit=True, connect_timeout=5) as conn:
-        row = conn.execute("SELECT attributes FROM user_state WHERE user_key = %s",
+        row = conn.execute("SELECT version FROM user_state WHERE user_key = %s",
                            (user_key(f"amzn1.ask.account.FAULTS{user}", bytes.fromhex(SECRET)),)).fetchone()
-    return json.loads(row[0]).get("stats", {}).get("stretches", 0) if row else 0
+    return row[0] if row else 0
 
 
 def durable(db_url: str) -> None:
@@ -197,7 +199,7 @@ def outage(work: Path) -> dict:
         server = start_server({"BACKCOACH_DATABASE_URL": db_url, "BACKCOACH_INSTANCE_PATH": str(work / "outage")},
                               work / "outage.log")
         alexa = f"{server.url}/alexa"
-        before = {user: stored_stretches(db_url, user) for user in users}
+        before = {user: stored_version(db_url, user) for user in users}
         counts = {user: dict.fromkeys(("acknowledged", "not saved, said so", "failed"), 0) for user in users}
         until = time.monotonic() + 16
         threads = [threading.Thread(target=stepping, args=(alexa, user, until, counts[user])) for user in users]
@@ -209,7 +211,7 @@ def outage(work: Path) -> dict:
         pg.start()
         for thread in threads:
             thread.join()
-        stored = {user: stored_stretches(db_url, user) - before[user] for user in users}
+        stored = {user: stored_version(db_url, user) - before[user] for user in users}
     finally:
         if server is not None:
             server.stop()
@@ -218,7 +220,7 @@ def outage(work: Path) -> dict:
     return {
         **total,
         "stored": sum(stored.values()),
-        # An advance the user was told was saved, whose stats increment the database never got.
+        # An advance the user was told was saved, whose save the database never got.
         "acknowledged_but_unsaved": sum(max(0, counts[u]["acknowledged"] - stored[u]) for u in users),
         # A save the client gave up on (and said so) that the server applied all the same.
         "said_not_saved_but_stored": sum(max(0, stored[u] - counts[u]["acknowledged"]) for u in users),
