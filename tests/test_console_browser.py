@@ -56,9 +56,15 @@ def browser() -> Iterator:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
-    """The real app, verification off, served over HTTP by werkzeug in a thread."""
+    """The real app, verification off, served over HTTP by werkzeug in a thread. The locales the
+    tests type in have their understanding models trained (or loaded) first: on a clean clone a
+    locale's first words would otherwise wait seconds for its training, past the page's timeouts."""
     from skill.app import create_app
+    from skill.simulator import resolve
     from skill.simulator.console import install
+
+    for locale in ("en-US", "en-GB"):
+        resolve("hello", locale=locale)
 
     app = create_app({"INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")), "VERIFY_SIGNATURE": False,
                       "USER_KEY_SECRET": "0123456789abcdef0123456789abcdef", "LOG_LEVEL": "WARNING"})
