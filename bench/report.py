@@ -24,6 +24,7 @@ def ratios(report: dict) -> dict:
     med = {name: t["median"]["requests_per_s"] for name, t in report["targets"].items()}
     pairs = (("(3)/(2) throughput", "backcoach-sqlite", "minimal-skill"),
              ("(2)/(1) throughput", "minimal-skill", "bare-flask"),
+             ("(1)/(0) throughput (Flask's own cost)", "bare-flask", "bare-wsgi"),
              ("(3')/(3) throughput (50 no-op plugins)", "backcoach-50-plugins", "backcoach-sqlite"),
              ("(4)/(2) throughput", "backcoach-postgres", "minimal-skill"))
     out = {label: med[a] / med[b] for label, a, b in pairs if a in med and b in med and med[b]}

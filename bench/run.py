@@ -38,6 +38,7 @@ SECRET = "b3" * 32
 NO_OP_PLUGINS = 50
 BACKCOACH = "bench.targets.backcoach:app"
 TARGETS = {
+    "bare-wsgi": ("(0) plain WSGI", "bench.targets.bare_wsgi:app"),
     "bare-flask": ("(1) bare Flask", "bench.targets.bare_flask:app"),
     "minimal-skill": ("(2) minimal ask-sdk-core skill", "bench.targets.minimal_skill:app"),
     "backcoach-sqlite": ("(3) Back Coach, SQLite", BACKCOACH),

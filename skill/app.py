@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.blueprint)
     app.register_blueprint(pages.blueprint)
     web.register_error_handlers(app)
+    web.serve_alexa(app)
     # The browser console is a developer tool (skill.simulator.console): `backcoach serve`
     # adds it when CONSOLE is on; the production factory never imports it.
     return app

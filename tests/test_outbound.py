@@ -117,9 +117,13 @@ def test_bad_urls_are_refused_without_a_call(http, url):
 
 
 def test_the_breaker_opens_fails_fast_half_opens_and_closes(http, stand_in, clock):
+    """`failing(base URL)` (what a caller asks before building a call) agrees with the breaker throughout."""
     stand_in.status = 503
     for _ in range(3):
+        assert not http.failing(stand_in.url)
         assert http.fetch("GET", f"{stand_in.url}/", budget=2).reason == outbound.SERVER_ERROR
+    assert http.failing(stand_in.url) and http.failing(f"{stand_in.url}/")
+    assert not http.failing("https://127.0.0.1:1") and not http.failing("not a url")
     started = time.monotonic()
     for _ in range(100):
         assert http.fetch("GET", f"{stand_in.url}/", budget=2).reason == outbound.CIRCUIT_OPEN
@@ -127,7 +131,9 @@ def test_the_breaker_opens_fails_fast_half_opens_and_closes(http, stand_in, cloc
     assert len(stand_in.requests) == 3, "while open, the server sees nothing"
 
     clock.now += 31  # half-open: one trial, still failing: open again at once
+    assert not http.failing(stand_in.url), "due for its trial"
     assert http.fetch("GET", f"{stand_in.url}/", budget=2).reason == outbound.SERVER_ERROR
+    assert http.failing(stand_in.url)
     assert http.fetch("GET", f"{stand_in.url}/", budget=2).reason == outbound.CIRCUIT_OPEN
     assert len(stand_in.requests) == 4
 
@@ -136,6 +142,7 @@ def test_the_breaker_opens_fails_fast_half_opens_and_closes(http, stand_in, cloc
     assert http.fetch("GET", f"{stand_in.url}/", budget=2).ok
     assert all(http.fetch("GET", f"{stand_in.url}/", budget=2).ok for _ in range(3))
     assert len(stand_in.requests) == 8
+    assert not http.failing(stand_in.url)
 
 
 def wait_for(condition, seconds: float = 5.0) -> bool:

@@ -130,3 +130,30 @@ def test_refused_requests_are_logged_at_info(client, caplog):
         client.post("/alexa", data="not json", content_type="application/json")
     (line,) = [r.getMessage() for r in caplog.records if r.name == "backcoach.request"]
     assert "status=400" in line and "outcome=rejected: body is not valid JSON" in line
+
+
+def test_a_defect_on_the_alexa_path_is_a_json_500_without_a_traceback(client, monkeypatch, caplog):
+    from skill.edge import web
+
+    def broken(*args):
+        raise KeyError("a defect")
+
+    monkeypatch.setattr(web, "_invoke", broken)
+    with caplog.at_level(logging.INFO):
+        answer = Echo(client).launch()
+    assert answer.status == 500 and answer.json == {"error": "internal error"}
+    assert "unexpected KeyError on /alexa" in caplog.text and "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "１２"])
+def test_a_content_length_that_is_not_a_number_is_a_400(client, length):
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    environ = EnvironBuilder(path="/alexa", method="POST", data=b"{}", content_type="application/json").get_environ()
+    environ["CONTENT_LENGTH"] = length  # as a client sent it (the test client would correct it)
+    body, status, _ = run_wsgi_app(client.application, environ, buffered=True)
+    assert status.startswith("400") and json.loads(b"".join(body)) == {"error": "Content-Length is not a number"}
+
+
+def test_the_other_paths_still_go_through_flask(client):
+    assert client.get("/alexa/").status_code == 404 and client.get("/healthz").status_code == 200

@@ -127,3 +127,31 @@ def test_normal_requests_are_answered_while_slow_clients_trickle(server):
     assert cut, "no slow connection was cut: the read deadline never fired"
     assert max(cut) < READ_SECONDS + 3.0, f"a slow connection lived {max(cut):.1f} s"
     assert "Traceback" not in log.read_text()
+
+
+def test_the_alexa_endpoint_reads_chunked_bodies_and_refuses_bad_requests_with_reasons(server):
+    """/alexa is a plain WSGI function in front of Flask: what Flask did for it, it does on a real server."""
+    import http.client
+    port, url, log = server
+    body = json.dumps(env.envelope(env.launch_request(), user_id="amzn1.ask.account.CHUNKED",
+                                   api_endpoint="http://127.0.0.1:9")).encode()
+
+    def ask(method: str, headers: dict, payload=None, chunked: bool = False) -> tuple[int, dict, dict]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request(method, "/alexa", body=payload, headers=headers, encode_chunked=chunked)
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), json.loads(response.read())
+        finally:
+            connection.close()
+
+    status, _, answer = ask("POST", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+                            iter([body[:100], body[100:]]), chunked=True)
+    assert status == 200 and "Back Coach" in answer["response"]["outputSpeech"]["ssml"]
+    status, headers, answer = ask("GET", {})
+    assert status == 405 and headers["Allow"] == "POST" and answer["error"]
+    status, _, answer = ask("POST", {"Content-Type": "text/plain", "Content-Length": "2"}, b"{}")
+    assert status == 415 and "application/json" in answer["error"]
+    status, _, answer = ask("POST", {"Content-Type": "application/json; charset=utf-8"}, b"{")
+    assert status == 400 and answer["error"] == "body is not valid JSON"
+    assert "Traceback" not in log.read_text()

@@ -1,6 +1,6 @@
 """The skill's one outbound HTTP client: pooled, time-boxed, with a circuit breaker per host.
 
-A call (:func:`fetch`, :meth:`Client.fetch`) never raises and never holds its caller longer
+A call (:meth:`Client.fetch`) never raises and never holds its caller longer
 than ``budget``: it runs on a small bounded thread pool and the caller waits at most
 ``budget`` for it. That bounds what socket timeouts cannot (``getaddrinfo`` has no timeout; a
 trickled body beats any per-read timeout). The call itself has a total deadline too (connect,
@@ -12,12 +12,14 @@ call closes it on success. A caller with a small budget shared by many requests 
 API look-up) asks for ``open_on_overrun``: its call past the budget opens the breaker at once,
 since the next callers would each pay the whole budget too; the call goes on in the
 background, and a late answer closes the breaker again; its breaker's trial calls are made in
-the background too, so that no request waits on a host that may still hang. Logs name the host and a reason, once per incident: never paths
-(they hold device ids), query strings, headers or tokens.
+the background too, so that no request waits on a host that may still hang. Logs name the
+host and a reason, once per incident: never paths (they hold device ids), query strings,
+headers or tokens.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import ssl
@@ -26,7 +28,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import certifi
 import urllib3
@@ -97,6 +99,11 @@ class Breaker:
             state.trial = True
             return "trial"
 
+    def is_open(self, host: str) -> bool:
+        """Whether ``admit(host)`` would answer None now (read only: no trial is taken)."""
+        state = self._hosts.get(host)
+        return state is not None and state.open_until is not None and (state.trial or self._clock() < state.open_until)
+
     def cancel_trial(self, host: str) -> None:
         """An admitted trial did not go out after all (the pool was full): let the next caller try."""
         with self._lock:
@@ -138,6 +145,24 @@ class Breaker:
                 self._unrecovered.add(host)
         if warn:
             log.warning("%s failing: %s; answering without it for %.0f s", host, failure, self.open_for)
+
+
+def _split(url: str) -> tuple[SplitResult, int, str] | None:
+    """(parts, port, breaker key "host" or "host:port") of an http(s) URL without credentials, else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts, port, parts.hostname if parts.port is None else f"{parts.hostname}:{port}"
+
+
+@functools.lru_cache(maxsize=64)
+def _host(base_url: str) -> str | None:
+    """The breaker key of a base URL (an envelope's apiEndpoint: a handful of values), cached."""
+    return (_split(base_url) or (None, None, None))[2]
 
 
 class _Call:
@@ -226,6 +251,13 @@ class Client:
         return not isinstance(self._start(method, url, headers, body, max_bytes, on_done, background=True),
                               Outcome)
 
+    def failing(self, url: str) -> bool:
+        """Whether ``url``'s host has its breaker open now (a call would fail fast): a dict look-up
+        once the base URL was seen, so that skipping a call costs no more than a cache hit."""
+        self._ensure_process()
+        host = _host(url)
+        return host is not None and self.breaker.is_open(host)
+
     def close(self) -> None:
         """Close pooled connections and stop our own threads (calls in flight end at their deadline)."""
         self._pool.clear()
@@ -239,14 +271,10 @@ class Client:
                background: bool = False) -> _Call | Outcome:
         """Check the URL, the breaker and the capacity, then submit the call; an Outcome when it failed fast."""
         self._ensure_process()
-        try:
-            parts = urlsplit(url)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
+        split = _split(url)
+        if split is None:
             return Outcome(False, BAD_URL)
-        if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
-            return Outcome(False, BAD_URL)
-        host = parts.hostname if parts.port is None else f"{parts.hostname}:{port}"
+        parts, port, host = split
         admitted = self.breaker.admit(host)
         if admitted is None:
             return Outcome(False, CIRCUIT_OPEN)
@@ -388,10 +416,3 @@ def shared() -> Client:
     if _shared is None:
         _shared = Client()  # two threads racing here build two; one is dropped unused
     return _shared
-
-
-def fetch(method: str, url: str, *, headers: Mapping[str, str] | None = None, body: bytes | None = None,
-          budget: float, max_bytes: int = DEFAULT_MAX_BYTES,
-          on_late: Callable[[Outcome], None] | None = None) -> Outcome:
-    """:meth:`Client.fetch` on the :func:`shared` client."""
-    return shared().fetch(method, url, headers=headers, body=body, budget=budget, max_bytes=max_bytes, on_late=on_late)

@@ -120,10 +120,13 @@ def look_up(api_endpoint: str | None, device_id: str | None, token: str | None, 
     name = cache.get(device_id)
     if name is not None:
         return name
+    client = client or outbound.shared()
+    if client.failing(api_endpoint):  # an open breaker costs no more than a cache hit
+        return None
     url = settings_url(api_endpoint, device_id)
     if url is None:
         return None
-    outcome = (client or outbound.shared()).fetch(
+    outcome = client.fetch(
         "GET", url, headers=_headers(token), budget=budget, max_bytes=MAX_BYTES,
         on_late=_storing(cache, device_id, None), open_on_overrun=True)  # one slow look-up is enough
     return _store(cache, device_id, outcome)

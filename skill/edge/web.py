@@ -1,4 +1,5 @@
-"""HTTP: ``POST /alexa`` and ``GET /healthz``, with JSON errors for everything else.
+"""HTTP: ``POST /alexa`` (a plain WSGI function in front of Flask, `serve_alexa`) and ``GET /healthz``,
+with JSON errors for everything else.
 
 The path of one request: read the raw body once -> verify signature (any failure: 400 with a
 reason, nothing else runs) -> bound its nesting, parse JSON once -> check the envelope's shape
@@ -19,7 +20,9 @@ import orjson
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_model import RequestEnvelope
 from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from ..backends.store import ConcurrentUpdate, DeletionFailed
 from ..dialog.turn import RequestContext
@@ -56,39 +59,92 @@ def json_error(reason: str, status: int) -> Response:
     return Response(_DUMPS({"error": reason}), status=status, mimetype="application/json")
 
 
-@blueprint.post("/alexa")
-def alexa() -> Response:
+def serve_alexa(app: Flask) -> None:
+    """Answer ``/alexa`` in front of Flask: a plain WSGI function; every other path goes to Flask.
+
+    Flask's request and app contexts, routing and response objects cost about 150 µs of CPU per
+    request under gunicorn (bench/README.md: bare Flask against plain WSGI), as much as the whole
+    dialog; the Alexa endpoint needs none of them. Its errors are JSON like Flask's.
+    """
+    flask = app.wsgi_app
+    ext = app.extensions["backcoach"]
+    skill_id, limit = app.config["SKILL_ID"], app.config["MAX_CONTENT_LENGTH"]
+
+    def wsgi(environ: dict, start_response):
+        if environ.get("PATH_INFO") != "/alexa":
+            return flask(environ, start_response)
+        status, body = alexa(environ, ext, skill_id, limit)
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        if status == 405:
+            headers.append(("Allow", "POST"))
+        start_response(_STATUS[status], headers)
+        return [body]
+
+    app.wsgi_app = wsgi
+
+
+_STATUS = {code: f"{code} {HTTP_STATUS_CODES[code].upper()}" for code in (200, 400, 405, 413, 415, 500, 503)}
+
+
+def alexa(environ: dict, ext: Mapping, skill_id: str | None, limit: int | None) -> tuple[int, bytes]:
+    """One ``POST /alexa``: (HTTP status, JSON body). Never raises."""
     started = time.perf_counter()
-    ext = current_app.extensions["backcoach"]
     ctx = RequestContext(ext["services"])
     request_id, route = "-", "-"
     try:
-        if request.mimetype != "application/json":
+        if environ.get("REQUEST_METHOD") != "POST":
+            raise BadRequest("method not allowed: Alexa requests are POSTed", 405)
+        if _mimetype(environ) != "application/json":
             raise BadRequest("content type must be application/json", 415)
-        body = request.get_data(cache=False)
-        payload = _verified_payload(ext, body)
+        body = read_body(environ, limit)
+        payload = _verified_payload(ext["verifier"], EnvironHeaders(environ), body, skill_id)
         request_id = payload["request"].get("requestId") or "-"
         route = payload["request"]["type"]
-        answer = _DUMPS(_invoke(ext["skill"], payload, body, ctx))
+        status, answer = 200, _DUMPS(_invoke(ext["skill"], payload, body, ctx))
         route = ctx.route or route
-        status = 200
-        response = Response(answer, status=200, mimetype="application/json")
     except BadRequest as exc:
-        status, response = exc.status, json_error(exc.reason, exc.status)
+        status, answer = exc.status, _DUMPS({"error": exc.reason})
         ctx.outcome = f"rejected: {exc.reason}"
+    except RecursionError:  # a defect, but an input that recursed this deep gets a reason
+        log.warning("RecursionError on /alexa: answered 400 (input nested too deeply)")
+        status, answer = 400, _DUMPS({"error": TOO_DEEP})
+    except Exception as exc:  # noqa: BLE001 - a 500 without a traceback, as every other path
+        log.error("unexpected %s on /alexa", type(exc).__name__)
+        status, answer = 500, _DUMPS({"error": "internal error"})
     # Every request at DEBUG (gunicorn's access log already counts them); refusals at INFO.
     level = logging.DEBUG if status == 200 else logging.INFO
     if log.isEnabledFor(level):
         log.log(level, "request=%s route=%s outcome=%s status=%d retries=%d ms=%.1f", _safe(request_id),
                 _safe(route), ctx.outcome, status, ctx.retries, (time.perf_counter() - started) * 1000)
-    return response
+    return status, answer
 
 
-def _verified_payload(ext: Mapping, body: bytes) -> dict:
-    verifier = ext["verifier"]
+def _mimetype(environ: Mapping) -> str:
+    return environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+
+
+def read_body(environ: Mapping, limit: int | None) -> bytes:
+    """The request body, at most ``limit`` bytes (413 past it), as werkzeug reads it: by
+    Content-Length, else to the end of a terminated (chunked) input, else nothing."""
+    stream, length = environ["wsgi.input"], environ.get("CONTENT_LENGTH")
+    if length:
+        if not (length.isascii() and length.isdigit()):
+            raise BadRequest("Content-Length is not a number")
+        if limit is not None and int(length) > limit:
+            raise BadRequest(f"request body is larger than {limit} bytes", 413)
+        return stream.read(int(length))
+    if not environ.get("wsgi.input_terminated"):
+        return b""
+    body = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(body) > limit:
+        raise BadRequest(f"request body is larger than {limit} bytes", 413)
+    return body
+
+
+def _verified_payload(verifier, headers: Mapping[str, str], body: bytes, skill_id: str | None) -> dict:
     if verifier is not None:
         try:
-            verifier.check_signature(request.headers, body)
+            verifier.check_signature(headers, body)
         except VerificationError as exc:
             raise BadRequest(exc.reason) from None
     if too_deep(body):
@@ -104,7 +160,7 @@ def _verified_payload(ext: Mapping, body: bytes) -> dict:
         except VerificationError as exc:
             raise BadRequest(exc.reason) from None
     else:
-        _check_skill_id(payload, current_app.config["SKILL_ID"])
+        _check_skill_id(payload, skill_id)
     return payload
 
 
