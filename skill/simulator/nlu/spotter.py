@@ -64,6 +64,8 @@ class Spotter:
         self.starters = data["clauses"]["starters"]
         self.floors: dict[str, float] = dict(data["spotter"].get("floors", {}))
         self.fillers = frozenset(data["spotter"].get("fillers", ()))
+        self.needs = {label: re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")")
+                      for label, words in data["spotter"].get("needs", {}).items()}
         emergency = data["emergency"]
         numbers = sorted(emergency["numbers"], key=len, reverse=True)
         self.numbers = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(n) for n in numbers) + r")(?![\d.])")
@@ -96,6 +98,8 @@ class Spotter:
                         else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR if not least else 1.01)
             if len(window.split()) > WIDE_WORDS:
                 floor = max(floor, WIDE_FLOOR)
+            if label in self.needs and not self.needs[label].search(window):
+                continue  # "remind me every night": a time of day, not pain at night
             if label != NONE and probability >= floor:
                 found.append(Spotted(label, probability, window))
         return _choose(found, said)
