@@ -164,6 +164,9 @@ class Featurizer:
         classed = text
         for span in sorted((s for s in spans if s.kind in SELF_CONTAINED), key=lambda s: -s.start):
             classed = classed[:span.start] + f" {SELF_CONTAINED[span.kind]} " + classed[span.end:]
+        if custom:  # a date is a date: the "next" of "by next week" asks for no next stretch
+            for span in sorted((s for s in spans if s.kind == "AMAZON.DATE"), key=lambda s: -s.start):
+                classed = classed[:span.start] + " " + classed[span.end:]
         classes = self.lexicon.classes(self.rewrite(" ".join(classed.split())).split())
         pairs = [f"kk_{a}_{b}" for i, a in enumerate(classes) for b in classes[i + 1:]]
         return " ".join([delexicalised, *(f"k_{name}" for name in classes), *pairs]).strip()
