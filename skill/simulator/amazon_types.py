@@ -111,7 +111,7 @@ class DateReader:
              self._day_of_month),
             (re.compile(r"(?P<year>\d{4}) (?P<month>\d{1,2}) (?P<day>\d{1,2})"), self._iso),
             (re.compile(rf"(?:in )?(?P<month>{month})"), self._month),
-            (re.compile(rf"(?:on|since|from|around|about) the (?P<day>{_DAY_NUMBER})(?: of (?:this|the) month)?"),
+            (re.compile(rf"(?:on|since|from|around|about) (?:the )?(?P<day>{_DAY_NUMBER})(?: of (?:this|the) month)?"),
              self._day_of_this_month),
             (re.compile(rf"the (?P<day>{_DAY_NUMBER})(?: of (?:this|the) month)?(?= (?:and|but|so|i|it|or)\b|$)"),
              self._day_of_this_month),

@@ -117,18 +117,26 @@ class Catalogue:
         starts = [0]
         for word in words:
             starts.append(starts[-1] + len(word) + 1)
+        longest = [self._longest_at(words, i) for i in range(len(words))]
         found: list[Found] = []
         i = 0
         while i < len(words):
-            for n in range(min(self._longest, len(words) - i), 0, -1):
-                owner = self._owners.get(" ".join(words[i:i + n]))
-                if owner is not None:
-                    found.append(Found(starts[i], starts[i + n] - 1, *owner))
-                    i += n
-                    break
+            n, owner = longest[i]
+            # a longer value starting inside this one was said ("both knees go side to side")
+            if owner is not None and not any(longest[j][0] > n and j + longest[j][0] > i + n for j in range(i + 1, i + n)):
+                found.append(Found(starts[i], starts[i + n] - 1, *owner))
+                i += n
             else:
                 i += 1
         return found
+
+    def _longest_at(self, words: list[str], i: int) -> tuple[int, tuple[str, str] | None]:
+        """The longest value or synonym starting at word `i`: (its length in words, its owner)."""
+        for n in range(min(self._longest, len(words) - i), 0, -1):
+            owner = self._owners.get(" ".join(words[i:i + n]))
+            if owner is not None:
+                return n, owner
+        return 0, None
 
 
 def _plain(word: str) -> list[str]:

@@ -35,7 +35,7 @@ from . import envelopes as env
 from .amazon_types import DateReader, NumberReader, TimeReader
 from .catalogue import Catalogue
 from .nlu.examples import training_jobs
-from .nlu.features import Featurizer
+from .nlu.features import Featurizer, language
 from .nlu.shape import Shape
 from .nlu.slotfill import Cues, Fact, bare_value, facts
 from .nlu.spotter import Spotted, Spotter
@@ -73,12 +73,17 @@ BABBLE_VARIETY = 0.2
 #: Above this the classifier's reading of another intent beats an elicited value.
 OTHER_INTENT_OVER_ANSWER = 0.8
 STOP = "AMAZON.StopIntent"
+#: Built-in intents that leave a question the skill asked: their samples said word for word win
+#: while a slot is elicited too ("help", "stop" are no answer, and "help" alone asks for help).
+LEAVING = frozenset({"AMAZON.HelpIntent", STOP, "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"})
 ANSWER_WORDS = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
 #: Intents that ask something and may carry the facts said around the question; a clause read as
 #: one of them this surely makes a multi-fact utterance that question ("it's been a week, pain's
 #: a 3, can I go for a bike ride").
 NOT_ASKING = frozenset({*FACT_INTENTS, SYMPTOM_INTENT, EMERGENCY, "ItHurtsIntent", FALLBACK})
 CLAUSE_QUESTION_FLOOR = 0.6
+#: A question read first as "yes" or "no" is its best other reading, when that is at least this probable.
+LEAST_LEFT = 0.1
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,7 @@ class Resolver:
         self.one_shot = sorted((canonical(p.replace("{invocation}", invocation)) for p in launch["one_shot"]),
                                key=len, reverse=True)
         self.leading = sorted(map(canonical, data["normalise"]["leading"]), key=len, reverse=True)
+        self.hesitations = frozenset(language()["fillers"].get("hesitations", ()))
 
     @staticmethod
     @functools.cache
@@ -190,7 +196,7 @@ class Resolver:
         today = today or date.today()
         raw = (text or "")[:MAX_CHARS]
         said = _strip_leading(canonical(raw), self.leading)
-        if not said:
+        if not said or set(said.split()) <= self.hesitations:  # "hmm... uh..." says nothing
             return self._fallback(text)
         if said in self.launch:
             return Resolution(text, None, confidence=1.0, how="launch", sample=said)
@@ -204,7 +210,7 @@ class Resolver:
             elicit = None
         if _babble(said):
             return self._fallback(text)
-        if said in self.exact and elicit is None:
+        if said in self.exact and (elicit is None or self.exact[said] in LEAVING):
             # a sample word for word: the model checker keeps symptom words out of other intents' samples
             intent = self.exact[said]
             return Resolution(text, intent, (), self._names(intent), 1.0, "exact", said)
@@ -320,8 +326,11 @@ def _not_an_answer(ranked, shape: Shape, raw: str) -> tuple[str, float]:
     """The classifier's reading; but a question ("is cycling a no-no") is no "yes" or "no": then
     its best reading that is neither."""
     if ranked.best in ANSWER_WORDS and shape.question(raw):
-        return next(((label, p) for label, p in zip(ranked.labels, ranked.probabilities) if label not in ANSWER_WORDS),
-                    (FALLBACK, 0.0))
+        rest = 1.0 - sum(p for label, p in zip(ranked.labels, ranked.probabilities) if label in ANSWER_WORDS)
+        label, p = next(((label, p) for label, p in zip(ranked.labels, ranked.probabilities)
+                         if label not in ANSWER_WORDS), (FALLBACK, 0.0))
+        # how sure of it among the readings left ("is cycling a no-no": the "no" was never one)
+        return (label, p / rest) if p >= LEAST_LEFT and rest > 0 else (label, p)
     return ranked.best, ranked.confidence
 
 

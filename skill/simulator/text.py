@@ -21,6 +21,16 @@ _NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
 _DROP = re.compile(r"[^a-z0-9'. ]+")
 _STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 _EDGE_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+#: "me" for "my" before a body part or one's exercises, as said in Australia, Britain and Ireland
+#: ("a lump on me back", "me stretches"); not after a verb of which it is the object ("call me back",
+#: "set me back", "take me back to the start").
+_MY = re.compile(r"(?<!\bcall )(?<!\bring )(?<!\bphone )(?<!\btake )(?<!\bbring )(?<!\bget )(?<!\bset )"
+                 r"(?<!\bsend )(?<!\bhold )(?<!\btext )(?<!\bgive )(?<!\blet )(?<!\bput )(?<!\bkeep )"
+                 r"(?<!\bpull )(?<!\bwalk )(?<!\btalk )(?<!\bhelp )(?<!\bpay )(?<!\bgo )(?<!\bpush )(?<!\bsets )"
+                 r"(?<!\btook )(?<!\bbrought )(?<!\bgot )(?<!\bsent )(?<!\bcalled )(?<!\btakes )"
+                 r"\bme (?=(?:back|backs|legs?|bum|foot|feet|knees?|hips?|neck|chest|tummy|belly|stomach|arms?|"
+                 r"bottom|backside|butt|bits|privates|shoulders?|spine|groin|side|toes?|thighs?|ankles?|"
+                 r"stretches|exercises|wee|pee)\b(?! (?:to|into|up|home|on track|a bit|a step)\b))")
 #: A number run into a unit or a letter ("5k", "10km", "7pm"), ordinals aside ("3rd"): two words.
 _NUMBER_LETTERS = re.compile(r"(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[a-z])")
 
@@ -44,7 +54,7 @@ def _words(text: str) -> str:
     text = _EDGE_APOSTROPHE.sub(" ", _STRAY_DOT.sub(" ", _DROP.sub(" ", text)))
     text = _NUMBER_LETTERS.sub(" ", text)
     spellings = builtins()["normalise"]["spellings"]
-    return " ".join(spellings.get(word, word) for word in text.split())
+    return _MY.sub("my ", " ".join(spellings.get(word, word) for word in text.split()))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -28,6 +28,8 @@ from .variations import varied
 FALLBACK = "AMAZON.FallbackIntent"
 EMERGENCY_INTENT = "EmergencyHelpIntent"
 SYMPTOM_TYPE = "SYMPTOM"
+#: Slot types whose values the spotter learns as NONE.
+NOT_SYMPTOM_TYPES = frozenset({"ACTIVITY", "STRETCH"})
 #: Filled copies of a sample with slots; carrier phrases each symptom phrase is put in.
 COPIES = 3
 CARRIED = 3
@@ -123,6 +125,10 @@ def spotter_examples(model: Mapping, builtins: Mapping, seed: int = 17) -> list[
                                                        *language()["spotter"]["none"])]
     for day in language()["fill"]["phrases"]["AMAZON.DATE"]:  # "thursday night" is a day, not night pain
         examples += [(canonical(text.format(day)), NONE) for text in ("{}", "it was {}", "it started {}")]
+    for kind in lm.get("types", []):  # an activity or a stretch ("sweeping", "the breathing one") is no symptom
+        if kind["name"] in NOT_SYMPTOM_TYPES:
+            examples += [(canonical(p), NONE) for v in kind["values"]
+                         for p in (v["name"]["value"], *v["name"].get("synonyms", ()))]
     for kind in lm.get("types", []):
         if kind["name"] != SYMPTOM_TYPE:
             continue

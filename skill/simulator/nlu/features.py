@@ -114,6 +114,11 @@ class Span:
     id: str | None = None
 
 
+#: Custom slot types whose words add only the word class of this word in the word view (the value
+#: stands for itself: "bike to work" is an activity, not talk of work).
+SELF_CONTAINED = {"ACTIVITY": "exercise", "STRETCH": "stretch"}
+
+
 class Featurizer:
     """The views of an utterance (see the module docstring), and the values found in it."""
 
@@ -155,7 +160,14 @@ class Featurizer:
             at = span.end
         pieces.append(text[at:])
         delexicalised = self.rewrite(" ".join("".join(pieces).split()))
-        classes = self.lexicon.classes(self.rewrite(text).split())
+        # an activity or a stretch counts as one word of its class: "bike to work" is exercise, no talk of work
+        classed = text
+        for span in sorted((s for s in spans if s.kind in SELF_CONTAINED), key=lambda s: -s.start):
+            classed = classed[:span.start] + f" {SELF_CONTAINED[span.kind]} " + classed[span.end:]
+        if custom:  # a date is a date: the "next" of "by next week" asks for no next stretch
+            for span in sorted((s for s in spans if s.kind == "AMAZON.DATE"), key=lambda s: -s.start):
+                classed = classed[:span.start] + " " + classed[span.end:]
+        classes = self.lexicon.classes(self.rewrite(" ".join(classed.split())).split())
         pairs = [f"kk_{a}_{b}" for i, a in enumerate(classes) for b in classes[i + 1:]]
         return " ".join([delexicalised, *(f"k_{name}" for name in classes), *pairs]).strip()
 

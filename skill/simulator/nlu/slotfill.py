@@ -48,6 +48,15 @@ _PRONOUN_ONE = re.compile(r"\b(?:the|this|that|which|other|another|each|every)"
 _A_DAY = re.compile(r"^(?:\d{4}-\d{2}-\d{2}|PRESENT_REF)$")
 #: Today's dates: the onset only after an onset word.
 _PRESENT = re.compile(r"^(?:PRESENT_REF|\d{4}-W\d{2}-WE)$")
+#: A number said as a temperature ("a temp of 38", "fever was about 39"): never a pain score or an age.
+_TEMPERATURE = re.compile(r"\b(?:fever|temperature|temp|thermometer|temperature's|temp's|fever's)"
+                          r"(?: (?:of|is|was|about|around|like|at|reading|reads|read|says|said|showed|shows|over|above|"
+                          r"nearly|almost|a|an|high|up|to|hit|hitting))*\s*$")
+#: Body temperatures in degrees Celsius.
+_BODY_HEAT = re.compile(r"3[5-9]|4[0-2]")
+#: After a date, words that make it the day the back went ("friday and that's when it started").
+_ONSET_AFTER = re.compile(r"\s+(?:and )?(?:that's|that is|which is|is|was) when (?:it|this|the pain|my back|all this|the trouble)"
+                          r"|\s+(?:and |when |that )?(?:it|this|the pain|my back) (?:all )?(?:started|began|kicked off|went)\b")
 #: Words (besides fillers) an utterance may have and still be "just a number".
 _BARE_EXTRA = 2
 MAX_PAIN = 10
@@ -140,7 +149,8 @@ def onset_facts(text: str, spans: list[Span], today: date, cues: Cues, *, asked:
         if _ahead(span.value, phrase, today) or _long_ago(span.value, today):
             continue
         before = text[max(0, span.start - 40):span.start]
-        cued = bool(onset_words.search(before)) or (not symptom and bool(_DURATION.search(phrase)))
+        cued = bool(onset_words.search(before)) or (not symptom and bool(_DURATION.search(phrase))) \
+            or bool(_ONSET_AFTER.match(text, span.end))
         if span.value == "PRESENT_REF" and not asked and (symptom or not onset_words.search(" ".join(before.split()[-3:]))):
             continue  # "now" is the onset only right after "started", "happened" ...; a symptom's "now" is the symptom's
         present = _PRESENT.match(span.value) or span.value == today.isoformat()
@@ -201,6 +211,8 @@ def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) 
             continue
         before, after = text[max(0, span.start - 30):span.start], text[span.end:span.end + 20]
         cue = _QUALIFIERS.sub(" ", before)  # "it is only 2": the cue is "it is"
+        if _TEMPERATURE.search(before) or _a_decimal(text, spans, span):
+            continue  # "a temp of 38 and a half", "a fever, 38 5": a temperature, no pain score or age
         if value in AGES and (cues.age_before.search(before) or cues.age_after.search(after)) \
                 and not re.match(r"\s*(?:out of|ish)\b", after):
             found.append(Fact("age", str(value), span.start, NUMBER))
@@ -214,6 +226,17 @@ def number_facts(text: str, spans: list[Span], cues: Cues, *, asked_pain: bool) 
                 or _PAIN_WORD.search(before):
             found.append(Fact("painLevel", str(value), span.start, NUMBER))
     return found
+
+
+def _a_decimal(text: str, spans: list[Span], span: Span) -> bool:
+    """The tenths of a temperature: the "5" of "a fever, 38 5" (said "thirty-eight five") or of
+    "38 point 5"."""
+    earlier = [s for s in spans if s.kind == NUMBER and s.end <= span.start]
+    if not earlier or len(span.value) != 1:
+        return False
+    heat = earlier[-1]
+    return _BODY_HEAT.fullmatch(heat.value) is not None and text[heat.end:span.start].strip() in ("", "point") \
+        and bool(_TEMPERATURE.search(text[max(0, heat.start - 30):heat.start]))
 
 
 def _int(value: str) -> int | None:

@@ -7,7 +7,8 @@ chest is tight" is chest pain, not pain 10, and "call 911" is never a pain score
 The utterance is cut into windows (`features.clauses`: the whole of it, each clause, each two
 neighbouring clauses), the trained spotter ranks each window's labels (a symptom id,
 ``EMERGENCY``, or ``NONE``), and the best label other than NONE of a window counts when it is
-probable enough: an emergency anywhere first, then what the whole utterance names (read with
+probable enough (or, when none is, split between near neighbours such as bladder and bowel control
+probable enough together): an emergency anywhere first, then what the whole utterance names (read with
 all its words), then the most probable label of its parts. A call for help is mostly a sentence of its own ("I can't move,
 help"): in a part of a clause EMERGENCY needs a higher probability ("I fell in the shower and I
 can't get back up" counts; "my brother was meant to come and help" does not). The emergency
@@ -64,6 +65,9 @@ class Spotter:
         self.starters = data["clauses"]["starters"]
         self.floors: dict[str, float] = dict(data["spotter"].get("floors", {}))
         self.fillers = frozenset(data["spotter"].get("fillers", ()))
+        self.group_of = {label: tuple(group) for group in data["spotter"].get("groups", []) for label in group}
+        self.needs = {label: re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")")
+                      for label, words in data["spotter"].get("needs", {}).items()}
         emergency = data["emergency"]
         numbers = sorted(emergency["numbers"], key=len, reverse=True)
         self.numbers = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(n) for n in numbers) + r")(?![\d.])")
@@ -89,16 +93,24 @@ class Spotter:
         least = LONG_FLOOR if len(said.split()) > LONG_WORDS else 0.0
         texts = [text for text, _ in windows]
         found: list[Spotted] = []
+        split: list[Spotted] = []  # windows that name a symptom only with its near neighbours counted in
         for (window, sentence), ranked in zip(windows, self.model.rank(*self.featurizer.views(texts, custom=False))):
             label, probability = next((lp for lp in zip(ranked.labels, ranked.probabilities) if lp[0] != NONE),
                                       (NONE, 0.0))
+            evidence = probability  # "a few little accidents": bladder or bowel, a loss of control either way
+            if label in self.group_of:
+                evidence = sum(ranked.probability(other) for other in self.group_of[label])
             floor = max(least, self.floors.get(label, SYMPTOM_FLOOR) if label != EMERGENCY
                         else EMERGENCY_FLOOR if sentence else PART_EMERGENCY_FLOOR if not least else 1.01)
             if len(window.split()) > WIDE_WORDS:
                 floor = max(floor, WIDE_FLOOR)
+            if label in self.needs and not self.needs[label].search(window):
+                continue  # "remind me every night": a time of day, not pain at night
             if label != NONE and probability >= floor:
                 found.append(Spotted(label, probability, window))
-        return _choose(found, said)
+            elif label != NONE and evidence >= floor:
+                split.append(Spotted(label, probability, window))
+        return _choose(found or split, said)
 
 
 def _words_around(said: str, match: re.Match, before: int = 4) -> tuple[list[str], str]:
