@@ -238,3 +238,22 @@ def test_resolving_is_fast_after_the_first_call():
         resolve(text, today=TODAY)
         timings.append(time.perf_counter() - started)
     assert statistics.median(timings) < 0.005
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA"])
+@pytest.mark.parametrize("said", ["okay, stop the routine", "stop the exercise", "end the routine",
+                                  "please stop the stretching", "stop this stretch"])
+def test_a_stop_said_with_what_to_stop_is_a_stop(said, locale):
+    """A stop with its object ("stop the exercise") was read as the object: a start, or an exercise question."""
+    assert resolve(said, locale=locale).intent == "AMAZON.StopIntent"
+
+
+def test_a_question_about_stopping_an_activity_stays_a_question():
+    r = resolve("do i need to stop running", locale="en-US")
+    assert r.intent == "CanIExerciseIntent" and r.slots == {"activity": "running"}
+
+
+def test_a_sample_that_starts_with_a_filler_is_still_that_sample():
+    """"uh" leads many utterances and is dropped from them, but "uh huh" is a yes, not "huh?"."""
+    assert resolve("uh huh", locale="en-US").intent == "AMAZON.YesIntent"
+    assert resolve("uh, say that again", locale="en-US").intent == "AMAZON.RepeatIntent"

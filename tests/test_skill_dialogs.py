@@ -86,6 +86,13 @@ def test_asking_about_an_activity_says_when_it_opens(device):
     assert "in about 2 weeks, once your pain is 3 or less" in a.speech  # day 21 is 16 days away
 
 
+def test_an_activity_that_needs_no_pain_says_so_in_words(device):
+    device.say_intent("CanIExerciseIntent", activity=("a spin class", "spin_class", "ACTIVITY"), daysAgo="2",
+                      painLevel="7")
+    a = device.say_intent("AMAZON.NoIntent")
+    assert "once your pain has gone" in a.speech and "0 or less" not in a.speech
+
+
 def test_an_allowed_activity_gets_a_yes(device):
     device.say_intent("CanIExerciseIntent", activity=("go for a walk", "walking", "ACTIVITY"),
                       daysAgo="4", painLevel="2")

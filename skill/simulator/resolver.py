@@ -195,7 +195,9 @@ class Resolver:
         """The intent and slots Alexa would send for `text` (see the module docstring)."""
         today = today or date.today()
         raw = (text or "")[:MAX_CHARS]
-        said = _strip_leading(canonical(raw), self.leading)
+        whole = canonical(raw)
+        # A sample word for word keeps its first word even when that is a filler ("uh huh" is a yes).
+        said = whole if whole in self.exact else _strip_leading(whole, self.leading)
         if not said or set(said.split()) <= self.hesitations:  # "hmm... uh..." says nothing
             return self._fallback(text)
         if said in self.launch:

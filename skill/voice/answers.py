@@ -101,6 +101,8 @@ def _opening(tx: Texts, a: Assessment, day: int | None, max_pain: int | None, pr
     if not key:
         return ""
     when = when_phrase(tx, day - days) if day_blocks else ""
+    if pain_blocks and max_pain == 0:  # "once your pain has gone", not "once your pain is 0 or less"
+        key += "_gone"
     return tx.line(f"answer.{prefix}_{key}", when=when, When=capital(when), pain=max_pain, **values)
 
 
