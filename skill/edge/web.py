@@ -62,9 +62,9 @@ def json_error(reason: str, status: int) -> Response:
 def serve_alexa(app: Flask) -> None:
     """Answer ``/alexa`` in front of Flask: a plain WSGI function; every other path goes to Flask.
 
-    Flask's request and app contexts, routing and response objects cost about 150 µs of CPU per
-    request under gunicorn (bench/README.md: bare Flask against plain WSGI), as much as the whole
-    dialog; the Alexa endpoint needs none of them. Its errors are JSON like Flask's.
+    Flask's request and app contexts, routing and response objects cost about 130 µs of CPU per
+    request under gunicorn (the benchmark's targets (0) plain WSGI and (1) bare Flask), about as
+    much as the whole dialog; the Alexa endpoint needs none of them. Its errors are JSON like Flask's.
     """
     flask = app.wsgi_app
     ext = app.extensions["backcoach"]
