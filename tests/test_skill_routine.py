@@ -183,6 +183,19 @@ def test_start_stretch_without_a_case_asks_first(device):
     assert "Stretch 1 of" in b.speech
 
 
+@pytest.mark.parametrize("intent", ["AMAZON.NextIntent", "AMAZON.ResumeIntent", "AMAZON.PreviousIntent"])
+def test_next_while_the_day_or_the_pain_is_asked_asks_it_again(device, intent):
+    """"Start my stretches", then "next" at "when did it start?": that question again, not "no routine"."""
+    device.say_intent("StartStretchIntent")
+    a = device.say_intent(intent)
+    assert "When did your back spasm start" in a.speech and "routine in progress" not in a.speech
+    device.say_intent("ReportOnsetIntent", daysAgo="4")
+    b = device.say_intent(intent)
+    assert "how bad is the pain" in b.speech.lower()
+    device.say_intent("ReportPainIntent", painLevel="3")
+    assert "Stretch 1 of" in device.say_intent("AMAZON.NoIntent").speech
+
+
 def test_at_rest_only_breathing_and_walking_are_offered(device):
     device.say_intent("StartStretchIntent")
     device.say_intent("ReportOnsetIntent", daysAgo="1")

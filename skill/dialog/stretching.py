@@ -11,7 +11,7 @@ from ..voice.ssml import Speech
 from ..voice.texts import join
 from . import coach
 from .catalogue import stretch_id
-from .facts import ask_fact, proceed
+from .facts import ask_again, ask_fact, proceed
 from .safety import care_reply, check_in
 from .session import fallback, help_, home, okay, stop
 from .state import Routine
@@ -100,6 +100,8 @@ def resume(t: Turn) -> Reply:
     """Carry on where the user stopped; a place saved on an earlier day is resumed after the
     one-line "anything new since last time?" screen."""
     routine = t.conv.routine or t.profile.progress
+    if routine is None and t.asked in ("onset", "pain"):
+        return ask_again(t)  # "next" while the day or the pain is asked: that question comes first
     if routine is None:
         tx = t.texts
         question = tx.line("stretch.resume_none_question")
