@@ -157,6 +157,9 @@ def test_a_number_out_of_range_is_sent_as_heard():
     ("now", "PRESENT_REF"),
     ("this week", "2026-W47"),
     ("last week", "2026-W46"),
+    ("monday last week", "2026-11-09"),     # TODAY is Sunday 22: that week's Monday is the 16th
+    ("last week on friday", "2026-11-13"),
+    ("tuesday of last week", "2026-11-10"),
     ("this weekend", "2026-W47-WE"),
     ("last month", "2026-10"),
     ("in october", "2027-10"),

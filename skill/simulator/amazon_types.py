@@ -94,7 +94,7 @@ class DateReader:
         self.modifiers = {**{m: "coming" for m in names["coming"]},
                           **{m: "following" for m in names["following"]},
                           **{m: "previous" for m in names["previous"]}}
-        weekday, month = _alternatives(self.weekdays), _alternatives(self.months)
+        weekday, month, weeks = _alternatives(self.weekdays), _alternatives(self.months), _alternatives(self.weeks)
         fixed = [*self.present, *self.days, *self.weeks, *self.weekends, *self.month_offsets]
         count = rf"(?P<n>\d+|{_alternatives(self.counts)})"
         units, ago, since = _alternatives(self.units), _alternatives(names["ago"]), _alternatives(names["since"])
@@ -103,6 +103,8 @@ class DateReader:
             (re.compile(rf"{count} (?P<unit>{units}) (?:{ago})"), self._ago),
             (re.compile(rf"(?:{since}) {count} (?P<unit>{units})"), self._ago),
             (re.compile(rf"{count} (?P<unit>{_alternatives(self.coarse_units)}) (?:{ago})"), self._coarse_ago),
+            (re.compile(rf"(?P<weekday>{weekday}) (?:of )?(?P<week>{weeks})"), self._weekday_of_week),
+            (re.compile(rf"(?P<week>{weeks}) (?:on )?(?P<weekday>{weekday})"), self._weekday_of_week),
             (re.compile(rf"(?:(?P<mod>{_alternatives(self.modifiers)}) )?(?P<weekday>{weekday})"),
              self._weekday),
             (re.compile(rf"(?:on )?(?:the )?(?P<day>{_ORDINAL}) (?:of )?(?P<month>{month})"
@@ -183,6 +185,11 @@ class DateReader:
         elif mode == "previous":
             ahead = ahead - 7
         return (today + timedelta(days=ahead)).isoformat()
+
+    def _weekday_of_week(self, match: re.Match, today: date) -> str:
+        """"monday last week", "last week on tuesday": that day of the week named."""
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=self.weeks[match["week"]])
+        return (monday + timedelta(days=self.weekdays[match["weekday"]])).isoformat()
 
     def _day_of_month(self, match: re.Match, today: date) -> str | None:
         day = int(alpha2digit(match["day"], "en", threshold=0).rstrip("stndrh"))
