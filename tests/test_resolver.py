@@ -260,3 +260,15 @@ def test_a_sample_that_starts_with_a_filler_is_still_that_sample():
     """"uh" leads many utterances and is dropped from them, but "uh huh" is a yes, not "huh?"."""
     assert resolve("uh huh", locale="en-US").intent == "AMAZON.YesIntent"
     assert resolve("uh, say that again", locale="en-US").intent == "AMAZON.RepeatIntent"
+
+
+@pytest.mark.parametrize("said,slots", [
+    ("threw my back out to days ago", {"daysAgo": "2"}),   # speech recognition's "to" for "two"
+    ("for out of ten", {"painLevel": "4"}),                # ... and "for" for "four"
+])
+def test_a_numbers_homophone_is_the_number_where_only_a_number_makes_sense(said, slots):
+    assert resolve(said, locale="en-US", today=TODAY).slots == slots
+
+
+def test_getting_the_stretches_done_is_a_start_not_a_stop():
+    assert resolve("right, let's get these stretches done", locale="en-GB").intent == "StartStretchIntent"

@@ -1,7 +1,8 @@
 """The canonical form of words, so that what was said and the samples compare word for word.
 
 Lower case, apostrophes kept, other punctuation gone, typed spellings fixed ("im" -> "i'm"), a
-number run into letters split ("5k" -> "5 k", ordinals aside), and numbers from three up written
+number run into letters split ("5k" -> "5 k", ordinals aside), a number's homophones where only
+the number makes sense read as it ("to days ago", "for out of ten"), and numbers from three up written
 in digits (text2num: "twenty one" -> "21", "six out of ten"
 -> "6 out of 10"; "one" and "two" stay words, as in "one leg"). Utterances and the literal parts
 of sample utterances go through the same function.
@@ -31,6 +32,10 @@ _MY = re.compile(r"(?<!\bcall )(?<!\bring )(?<!\bphone )(?<!\btake )(?<!\bbring 
                  r"\bme (?=(?:back|backs|legs?|bum|foot|feet|knees?|hips?|neck|chest|tummy|belly|stomach|arms?|"
                  r"bottom|backside|butt|bits|privates|shoulders?|spine|groin|side|toes?|thighs?|ankles?|"
                  r"stretches|exercises|wee|pee)\b(?! (?:to|into|up|home|on track|a bit|a step)\b))")
+#: Speech recognition's homophones of a number where only the number makes sense ("to days ago",
+#: "for out of ten"): the number.
+_TWO = re.compile(r"\b(?:to|too)\b(?= (?:days?|weeks?|months?) (?:ago|back)\b)")
+_FOUR = re.compile(r"\bfor\b(?= out of (?:ten|10)\b)")
 #: A number run into a unit or a letter ("5k", "10km", "7pm"), ordinals aside ("3rd"): two words.
 _NUMBER_LETTERS = re.compile(r"(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[a-z])")
 
@@ -54,7 +59,8 @@ def _words(text: str) -> str:
     text = _EDGE_APOSTROPHE.sub(" ", _STRAY_DOT.sub(" ", _DROP.sub(" ", text)))
     text = _NUMBER_LETTERS.sub(" ", text)
     spellings = builtins()["normalise"]["spellings"]
-    return _MY.sub("my ", " ".join(spellings.get(word, word) for word in text.split()))
+    text = _MY.sub("my ", " ".join(spellings.get(word, word) for word in text.split()))
+    return _FOUR.sub("four", _TWO.sub("two", text))
 
 
 @functools.lru_cache(maxsize=4096)
