@@ -28,6 +28,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from services import unavailable
+
 BINARIES = ("initdb", "pg_ctl", "postgres")
 SERVER_USER = "nobody"  # PostgreSQL refuses to run as root
 START_TIMEOUT = 30
@@ -182,23 +184,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _unavailable(reason: str) -> None:
-    """Skip the test, or fail it when CI requires the service."""
-    if os.environ.get("BACKCOACH_REQUIRE_SERVICES") == "1":
-        pytest.fail(
-            f"PostgreSQL is required (BACKCOACH_REQUIRE_SERVICES=1) but could not start: {reason}",
-            pytrace=False,
-        )
-    pytest.skip(f"PostgreSQL tests skipped: {reason}")
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A running throwaway PostgreSQL server for the whole session."""
     try:
         server = PostgresServer.launch()
     except (ServerUnavailable, OSError, KeyError, psycopg.Error) as exc:
-        _unavailable(f"{type(exc).__name__}: {exc}")
+        unavailable("PostgreSQL tests", f"{type(exc).__name__}: {exc}")
     yield server
     server.destroy()
 

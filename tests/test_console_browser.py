@@ -7,13 +7,14 @@ BACKCOACH_REQUIRE_SERVICES=1 (CI), where that is a failure.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from services import unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,21 +27,14 @@ PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 5000
 
 
-def unavailable(reason: str) -> None:
-    """Skip (or, when the environment requires the browser, fail) for `reason`."""
-    if os.environ.get("BACKCOACH_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"browser tests cannot run: {reason}")
-    pytest.skip(f"browser tests skipped: {reason}")
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        unavailable(f"playwright is not installed ({exc})")
+        unavailable("browser tests", f"playwright is not installed ({exc})")
     if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+        unavailable("browser tests", f"{CHROMIUM} is missing (apt-get install chromium)")
     playwright = None
     try:  # launch() gives the browser a fresh, empty user data directory of its own
         playwright = sync_playwright().start()
@@ -48,7 +42,7 @@ def browser() -> Iterator:
     except Exception as exc:  # noqa: BLE001 - whatever stops the driver or the browser, the reason is shown
         if playwright is not None:
             playwright.stop()
-        unavailable(f"chromium did not start ({(str(exc).splitlines() or [type(exc).__name__])[0]})")
+        unavailable("browser tests", f"chromium did not start ({(str(exc).splitlines() or [type(exc).__name__])[0]})")
     yield chromium
     chromium.close()
     playwright.stop()

@@ -8,7 +8,6 @@ failure. Every response of one routine per locale (a different level each) is re
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import wave
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from services import unavailable
 from skill.cli import main
 from skill.simulator import listen
 from skill.simulator.walk import walk
@@ -28,10 +28,7 @@ ROUTINES = {"en-US": 9, "en-GB": 25, "en-CA": 4, "en-AU": 15, "en-IN": 1}
 def espeak() -> str:
     found = shutil.which(listen.ESPEAK)
     if found is None:
-        reason = "espeak-ng is not installed (apt-get install espeak-ng)"
-        if os.environ.get("BACKCOACH_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"audio tests cannot run: {reason}")
-        pytest.skip(f"audio tests skipped: {reason}")
+        unavailable("audio tests", "espeak-ng is not installed (apt-get install espeak-ng)")
     return found
 
 

@@ -484,6 +484,8 @@ def test_concurrent_requests(authority: TestAuthority) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+    # The download runs outside the lock (a hung one must not block other chains): threads that
+    # miss the cache together may each fetch once, never more, and at least one must have.
     assert 1 <= len(fetch.calls) <= len(threads)
     fetched = len(fetch.calls)
     verifier.check_signature(headers, BODY)
